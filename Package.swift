@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// SwiftLlama: Meta's Llama 3.x on the CPU, from the original checkpoint folder, in Swift.
+//
+// No package dependencies and no `unsafeFlags` in any library target: unsafe flags make a
+// package unusable as a versioned dependency of another package. Faster local builds pass
+// flags on the command line instead (see README.md, "Building for speed").
+
+import PackageDescription
+
+let package = Package(
+    name: "SwiftLlama",
+    products: [
+        // MARK: Libraries other packages import
+        .library(name: "LlamaModel", targets: ["LlamaModel"]),
+        .library(name: "LlamaTokenizer", targets: ["LlamaTokenizer"]),
+        .library(name: "LlamaLoader", targets: ["LlamaLoader"]),
+        .library(name: "LlamaTensor", targets: ["LlamaTensor"]),
+        // MARK: Tools
+        .executable(name: "llama-cli", targets: ["llama-cli"]),
+        .executable(name: "llama-bench", targets: ["llama-bench"]),
+        .executable(name: "tokenizer-bench", targets: ["tokenizer-bench"]),
+    ],
+    targets: [
+        // MARK: Libraries
+        // Dependency direction: LlamaTensor <- LlamaLoader <- LlamaModel -> LlamaTokenizer.
+        .target(name: "LlamaTensor"),
+        .target(name: "LlamaLoader", dependencies: ["LlamaTensor"]),
+        .target(name: "LlamaTokenizer"),
+        .target(name: "LlamaModel", dependencies: ["LlamaTensor", "LlamaLoader", "LlamaTokenizer"]),
+
+        // MARK: Executables
+        .executableTarget(name: "llama-cli", dependencies: ["LlamaModel"]),
+        .executableTarget(
+            name: "llama-bench",
+            dependencies: ["LlamaModel", "LlamaTensor"],
+            path: "Benchmarks/llama-bench"
+        ),
+        .executableTarget(
+            name: "tokenizer-bench",
+            dependencies: ["LlamaTokenizer"],
+            path: "Benchmarks/tokenizer-bench"
+        ),
+
+        // MARK: Tests
+        // Helpers shared by the test targets: fixture paths, approximate comparison.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LlamaTensorTests", dependencies: ["LlamaTensor", "TestSupport"]),
+        .testTarget(name: "LlamaLoaderTests", dependencies: ["LlamaLoader", "TestSupport"]),
+        .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "TestSupport"]),
+        .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "TestSupport"]),
+        .testTarget(name: "LlamaCLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,208 @@
+// Weight matrix times activations: the matrix-vector product of decode and the
+// matrix-matrix product of prefill. Explained in Documentation/05-Tensors-and-Kernels.md.
+
+/// `out[r] = Σ_c weights[r, c] · x[c]`: one decode step's linear layer.
+///
+/// - Parameters:
+///   - weights: `[outFeatures, inFeatures]`, bf16, f16 or f32, row-major (PyTorch's
+///     `nn.Linear.weight` layout).
+///   - x: Activations with `x.width == inFeatures`; row 0 is used.
+///   - out: `outFeatures` floats.
+///   - pool: Splits the rows of `weights` across threads.
+/// - Complexity: O(outFeatures × inFeatures); reads every weight once, allocates nothing.
+///   Memory-bound: its speed is the memory bandwidth divided by the weight bytes.
+public func matrixVectorProduct(_ weights: Tensor, _ x: SplitActivations,
+                                into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    matrixProduct(weights, x, rows: 1, into: out, pool: pool)
+}
+
+/// `out[t, r] = Σ_c weights[r, c] · x[t, c]` for `rows` activation rows: prefill's linear
+/// layers, one weight read for many tokens.
+///
+/// Each output element is computed with the same sequence of operations whatever the tile,
+/// the thread count or the number of rows, so the result of a token is bit-identical to
+/// what `matrixVectorProduct` gives for it alone. That keeps prefill and decode in exact
+/// agreement, and the output independent of the thread count.
+///
+/// - Parameters:
+///   - weights: `[outFeatures, inFeatures]`, bf16, f16 or f32.
+///   - x: `rows` loaded activation rows of width `inFeatures`.
+///   - rows: How many rows of `x` to multiply (at most `x.rowCount`).
+///   - out: `rows × outFeatures` floats, row-major.
+///   - pool: Splits the rows of `weights` across threads.
+/// - Complexity: O(rows × outFeatures × inFeatures), no allocation.
+public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
+                          into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    precondition(weights.shape.rank == 2, "weights must be 2-D, found \(weights.shape)")
+    precondition(weights.shape[1] == x.width, "weights \(weights.shape) times activations of width \(x.width)")
+    precondition(rows <= x.rowCount, "\(rows) rows requested, \(x.rowCount) loaded")
+    switch weights.dtype {
+    case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool)
+    case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool)
+    case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool)
+    }
+}
+
+/// The tiled kernels behind `matrixProduct`, specialized per weight format.
+///
+/// A tile is 4 weight rows × 3 tokens: each group of widened weights is used for three
+/// tokens (prefill), 12 accumulators fit the 16 vector registers of AVX2. Decode uses the
+/// 4 × 1 tile, whose four independent accumulators hide the latency of the additions.
+/// Every element's arithmetic is the same in every tile shape (see `dotOne`).
+enum TiledProduct<Format: WeightFormat> {
+    static var rowTile: Int { 4 }
+    static var tokenTile: Int { 3 }
+
+    static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
+                    into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let outFeatures = weights.shape[0], n = weights.shape[1]
+        let base = weights.baseAddress
+        let rowBytes = n * Format.byteSize
+        pool.parallelFor(outFeatures, granularity: rowTile) { range in
+            var r = range.lowerBound
+            while r + rowTile <= range.upperBound {
+                let w = base + r * rowBytes
+                var t = 0
+                while t + tokenTile <= tokens {
+                    tile4x3(w, rowBytes: rowBytes, n: n, x, token: t,
+                            out: out + t * outFeatures + r, outStride: outFeatures)
+                    t += tokenTile
+                }
+                while t < tokens {
+                    tile4x1(w, rowBytes: rowBytes, n: n, x, token: t, out: out + t * outFeatures + r)
+                    t += 1
+                }
+                r += rowTile
+            }
+            while r < range.upperBound {
+                let w = base + r * rowBytes
+                for t in 0..<tokens {
+                    out[t * outFeatures + r] = dotOne(w, n: n, x, token: t)
+                }
+                r += 1
+            }
+        }
+    }
+
+    /// The reference arithmetic for one output element; the tiles repeat it exactly:
+    /// one `SIMD8` accumulator gains `even·xEven` then `odd·xOdd` per block of 16, is
+    /// summed horizontally, and the leftover pairs and a last odd element are added in
+    /// order.
+    @inline(__always)
+    static func dotOne(_ w: UnsafeRawPointer, n: Int, _ x: SplitActivations, token: Int) -> Float {
+        let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
+        let blocks = n / 16
+        var acc = SIMD8<Float>()
+        for b in 0..<blocks {
+            let (we, wo) = Format.widenPairs(w, block: b)
+            acc += we * load8(xe, b)
+            acc += wo * load8(xo, b)
+        }
+        return finish(acc, w, n: n, xe: xe, xo: xo)
+    }
+
+    @inline(__always)
+    static func tile4x1(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
+                        token: Int, out: UnsafeMutablePointer<Float>) {
+        let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
+        let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        for b in 0..<(n / 16) {
+            let e = load8(xe, b), o = load8(xo, b)
+            let p0 = Format.widenPairs(w0, block: b)
+            let p1 = Format.widenPairs(w1, block: b)
+            let p2 = Format.widenPairs(w2, block: b)
+            let p3 = Format.widenPairs(w3, block: b)
+            a0 += p0.even * e; a0 += p0.odd * o
+            a1 += p1.even * e; a1 += p1.odd * o
+            a2 += p2.even * e; a2 += p2.odd * o
+            a3 += p3.even * e; a3 += p3.odd * o
+        }
+        out[0] = finish(a0, w0, n: n, xe: xe, xo: xo)
+        out[1] = finish(a1, w1, n: n, xe: xe, xo: xo)
+        out[2] = finish(a2, w2, n: n, xe: xe, xo: xo)
+        out[3] = finish(a3, w3, n: n, xe: xe, xo: xo)
+    }
+
+    @inline(__always)
+    static func tile4x3(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
+                        token: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let h = x.halfWidth
+        let xe0 = x.even + token * h, xo0 = x.odd + token * h
+        let xe1 = xe0 + h, xo1 = xo0 + h
+        let xe2 = xe1 + h, xo2 = xo1 + h
+        let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
+        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a02 = SIMD8<Float>()
+        var a10 = SIMD8<Float>(), a11 = SIMD8<Float>(), a12 = SIMD8<Float>()
+        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a22 = SIMD8<Float>()
+        var a30 = SIMD8<Float>(), a31 = SIMD8<Float>(), a32 = SIMD8<Float>()
+        for b in 0..<(n / 16) {
+            // Widen each weight group once and use it for all three tokens.
+            let e0 = load8(xe0, b), o0 = load8(xo0, b)
+            let e1 = load8(xe1, b), o1 = load8(xo1, b)
+            let e2 = load8(xe2, b), o2 = load8(xo2, b)
+            let p0 = Format.widenPairs(w0, block: b)
+            a00 += p0.even * e0; a00 += p0.odd * o0
+            a01 += p0.even * e1; a01 += p0.odd * o1
+            a02 += p0.even * e2; a02 += p0.odd * o2
+            let p1 = Format.widenPairs(w1, block: b)
+            a10 += p1.even * e0; a10 += p1.odd * o0
+            a11 += p1.even * e1; a11 += p1.odd * o1
+            a12 += p1.even * e2; a12 += p1.odd * o2
+            let p2 = Format.widenPairs(w2, block: b)
+            a20 += p2.even * e0; a20 += p2.odd * o0
+            a21 += p2.even * e1; a21 += p2.odd * o1
+            a22 += p2.even * e2; a22 += p2.odd * o2
+            let p3 = Format.widenPairs(w3, block: b)
+            a30 += p3.even * e0; a30 += p3.odd * o0
+            a31 += p3.even * e1; a31 += p3.odd * o1
+            a32 += p3.even * e2; a32 += p3.odd * o2
+        }
+        out[0] = finish(a00, w0, n: n, xe: xe0, xo: xo0)
+        out[1] = finish(a10, w1, n: n, xe: xe0, xo: xo0)
+        out[2] = finish(a20, w2, n: n, xe: xe0, xo: xo0)
+        out[3] = finish(a30, w3, n: n, xe: xe0, xo: xo0)
+        let out1 = out + outStride
+        out1[0] = finish(a01, w0, n: n, xe: xe1, xo: xo1)
+        out1[1] = finish(a11, w1, n: n, xe: xe1, xo: xo1)
+        out1[2] = finish(a21, w2, n: n, xe: xe1, xo: xo1)
+        out1[3] = finish(a31, w3, n: n, xe: xe1, xo: xo1)
+        let out2 = out1 + outStride
+        out2[0] = finish(a02, w0, n: n, xe: xe2, xo: xo2)
+        out2[1] = finish(a12, w1, n: n, xe: xe2, xo: xo2)
+        out2[2] = finish(a22, w2, n: n, xe: xe2, xo: xo2)
+        out2[3] = finish(a32, w3, n: n, xe: xe2, xo: xo2)
+    }
+
+    /// Horizontal sum of the accumulator, then the pairs after the last full block of 16
+    /// and a final odd element, in order.
+    @inline(__always)
+    static func finish(_ acc: SIMD8<Float>, _ w: UnsafeRawPointer, n: Int,
+                       xe: UnsafePointer<Float>, xo: UnsafePointer<Float>) -> Float {
+        var s = horizontalSum(acc)
+        var p = (n / 16) * 8
+        while p < n / 2 {
+            s += Format.element(w, 2 * p) * xe[p]
+            s += Format.element(w, 2 * p + 1) * xo[p]
+            p += 1
+        }
+        if n % 2 == 1 {
+            s += Format.element(w, n - 1) * xe[n / 2]
+        }
+        return s
+    }
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>, _ block: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(p + block &* 8).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// The sum of the lanes, always in the same order (halves first), so every kernel that
+/// uses it rounds the same way.
+@inline(__always)
+func horizontalSum(_ v: SIMD8<Float>) -> Float {
+    let h = v.lowHalf + v.highHalf
+    let q = h.lowHalf + h.highHalf
+    return q[0] + q[1]
+}

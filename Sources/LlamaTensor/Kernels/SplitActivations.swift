@@ -1,0 +1,78 @@
+// Activations split into even- and odd-indexed elements: the layout that lets the bf16
+// kernels widen weights without shuffles. Explained in Documentation/05-Tensors-and-Kernels.md.
+
+/// Rows of `f32` activations, each stored as two halves: elements 0, 2, 4, ... and
+/// elements 1, 3, 5, ...
+///
+/// Why: eight bf16 weights `w0 ... w15` loaded as eight 32-bit lanes hold the pairs
+/// `(w0, w1), (w2, w3), ...`. Shifting each lane left by 16 gives the `Float`s
+/// `w0, w2, ...`; masking off the low 16 bits gives `w1, w3, ...`. Both take one
+/// instruction and need no shuffle, but they pair with the even and odd activations, so
+/// the activations are split once per matrix product (cheap: one row of `dim` floats)
+/// instead of shuffling every weight.
+///
+/// Allocated once with a capacity; `load` copies into the existing buffers and never
+/// allocates, so the decode loop allocates nothing.
+public final class SplitActivations: @unchecked Sendable {
+    // @unchecked Sendable: written only by `load`, by the single owner, between kernels.
+
+    /// Elements per unsplit row.
+    public let width: Int
+    /// The most rows `load` accepts.
+    public let capacity: Int
+    /// `(width + 1) / 2`: the length of the even half (and the stride of both halves).
+    public let halfWidth: Int
+    /// The number of rows currently loaded.
+    public private(set) var rowCount: Int = 0
+
+    /// Row `r`'s even-indexed elements start at `even + r * halfWidth`.
+    public let even: UnsafeMutablePointer<Float>
+    /// Row `r`'s odd-indexed elements start at `odd + r * halfWidth`; an odd `width`
+    /// leaves the last slot of each row zero.
+    public let odd: UnsafeMutablePointer<Float>
+
+    /// Creates empty buffers for up to `capacity` rows of `width` elements.
+    public init(width: Int, capacity: Int) {
+        precondition(width >= 0 && capacity >= 0)
+        self.width = width
+        self.capacity = capacity
+        self.halfWidth = (width + 1) / 2
+        let n = max(1, halfWidth * capacity)
+        even = .allocate(capacity: n)
+        even.initialize(repeating: 0, count: n)
+        odd = .allocate(capacity: n)
+        odd.initialize(repeating: 0, count: n)
+    }
+
+    deinit {
+        even.deallocate()
+        odd.deallocate()
+    }
+
+    /// Splits `rows` consecutive rows of `width` elements starting at `x`.
+    /// - Complexity: O(rows × width), no allocation.
+    public func load(_ x: UnsafePointer<Float>, rows: Int) {
+        precondition(rows <= capacity, "load of \(rows) rows into capacity \(capacity)")
+        rowCount = rows
+        let pairs = width / 2
+        for r in 0..<rows {
+            let src = x + r * width
+            let e = even + r * halfWidth, o = odd + r * halfWidth
+            for p in 0..<pairs {
+                e[p] = src[2 * p]
+                o[p] = src[2 * p + 1]
+            }
+            if width % 2 == 1 {
+                e[pairs] = src[width - 1]
+                o[pairs] = 0
+            }
+        }
+    }
+
+    /// Splits one row given as a buffer of exactly `width` elements.
+    public func load(_ x: UnsafeBufferPointer<Float>) {
+        precondition(x.count == width, "row of \(x.count) elements into width \(width)")
+        guard let base = x.baseAddress else { rowCount = 1; return }
+        load(base, rows: 1)
+    }
+}

@@ -1,0 +1,211 @@
+// Every kernel against the scalar reference on seeded random data, including sizes that
+// are not multiples of the SIMD width, one-element and empty cases, and every thread count.
+
+import Foundation
+import Testing
+import TestSupport
+@testable import LlamaTensor
+
+/// A small deterministic generator (SplitMix64), so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+    var g = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in Float.random(in: -scale...scale, using: &g) }
+}
+
+/// Runs `matrixProduct` and returns its output.
+func product(_ w: Tensor, _ x: [Float], rows: Int, threads: Int) -> [Float] {
+    let n = w.shape[1], outFeatures = w.shape[0]
+    let split = SplitActivations(width: n, capacity: max(rows, 1))
+    x.withUnsafeBufferPointer { if rows > 0 { split.load($0.baseAddress!, rows: rows) } }
+    var out = [Float](repeating: .nan, count: rows * outFeatures)
+    out.withUnsafeMutableBufferPointer {
+        matrixProduct(w, split, rows: rows, into: $0.baseAddress!, pool: ThreadPool(threadCount: threads))
+    }
+    return out
+}
+
+@Suite("Kernels")
+struct KernelTests {
+    static let inSizes = [0, 1, 2, 7, 15, 16, 17, 31, 32, 33, 100, 257]
+    static let outSizes = [1, 3, 4, 5, 9, 13]
+
+    /// The SIMD tiles agree with the double-precision reference for every dtype and shape,
+    /// within float32 accumulation error.
+    @Test(arguments: DType.allCases)
+    func matrixProductMatchesReference(dtype: DType) throws {
+        for n in Self.inSizes {
+            for outFeatures in Self.outSizes {
+                for rows in [1, 2, 3, 4, 7] {
+                    let seed = UInt64(n * 1000 + outFeatures * 10 + rows)
+                    let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: dtype)
+                    let x = randomFloats(rows * n, seed: seed + 7, scale: 2)
+                    let got = product(w, x, rows: rows, threads: 1)
+                    let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures,
+                                                                 inFeatures: n, x, rows: rows)
+                    // Error bound: a few float32 ulps of the sum of magnitudes.
+                    let bound = Float(n) * 2 * 2e-7 * 2 + 1e-6
+                    let diff = maxAbsoluteDifference(got, expected)
+                    #expect(diff <= bound, "dtype \(dtype) n \(n) out \(outFeatures) rows \(rows): diff \(diff)")
+                }
+            }
+        }
+    }
+
+    /// Results are bit-identical for 1, 2, 3 and 4 threads and across tile shapes: the
+    /// matrix-vector product of one token equals that token's row of a batched product.
+    @Test func productsAreBitIdenticalAcrossThreadsAndBatching() throws {
+        let n = 100, outFeatures = 37, rows = 7
+        let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: .bf16)
+        let x = randomFloats(rows * n, seed: 2)
+        let single = product(w, x, rows: rows, threads: 1)
+        for threads in [2, 3, 4] {
+            #expect(product(w, x, rows: rows, threads: threads) == single, "threads \(threads)")
+        }
+        for t in 0..<rows {
+            let one = Array(x[(t * n)..<((t + 1) * n)])
+            let split = SplitActivations(width: n, capacity: 1)
+            one.withUnsafeBufferPointer { split.load($0) }
+            var out = [Float](repeating: 0, count: outFeatures)
+            out.withUnsafeMutableBufferPointer {
+                matrixVectorProduct(w, split, into: $0.baseAddress!, pool: ThreadPool(threadCount: 2))
+            }
+            #expect(out == Array(single[(t * outFeatures)..<((t + 1) * outFeatures)]), "token \(t)")
+        }
+    }
+
+    @Test func rmsNormMatchesReference() {
+        for n in [1, 7, 8, 9, 64, 257] {
+            let x = randomFloats(n, seed: UInt64(n), scale: 3)
+            let weight = randomFloats(n, seed: UInt64(n) + 1)
+            var out = [Float](repeating: 0, count: n)
+            x.withUnsafeBufferPointer { xp in
+                weight.withUnsafeBufferPointer { wp in
+                    out.withUnsafeMutableBufferPointer { rmsNorm(xp, weight: wp, epsilon: 1e-5, into: $0) }
+                }
+            }
+            let expected = ScalarReference.rmsNorm(x, weight: weight, epsilon: 1e-5)
+            #expect(allClose(out, expected, absolute: 1e-6, relative: 1e-5), "n \(n)")
+        }
+        // Empty input: nothing to do, no crash.
+        var empty: [Float] = []
+        empty.withUnsafeMutableBufferPointer { e in
+            rmsNorm(UnsafeBufferPointer(e), weight: UnsafeBufferPointer(e), epsilon: 1e-5, into: e)
+        }
+    }
+
+    @Test func softmaxMatchesReferenceAndHandlesMasks() {
+        for n in [1, 2, 9, 100] {
+            var x = randomFloats(n, seed: UInt64(n), scale: 20)
+            let expected = ScalarReference.softmax(x)
+            x.withUnsafeMutableBufferPointer { softmax($0) }
+            #expect(allClose(x, expected, absolute: 1e-7, relative: 1e-5))
+            #expect(abs(x.reduce(0, +) - 1) < 1e-5)
+        }
+        var masked: [Float] = [1, -.infinity, 1, -.infinity]
+        masked.withUnsafeMutableBufferPointer { softmax($0) }
+        #expect(masked == [0.5, 0, 0.5, 0])
+        var large: [Float] = [1000, 1000]  // would overflow without subtracting the max
+        large.withUnsafeMutableBufferPointer { softmax($0) }
+        #expect(large == [0.5, 0.5])
+        var allMasked: [Float] = [-.infinity, -.infinity]
+        allMasked.withUnsafeMutableBufferPointer { softmax($0) }
+        #expect(allMasked == [0, 0])
+        var empty: [Float] = []
+        empty.withUnsafeMutableBufferPointer { softmax($0) }
+    }
+
+    @Test func siluAndSwiGLUMatchReference() {
+        let gate = randomFloats(37, seed: 3, scale: 8)
+        let up = randomFloats(37, seed: 4)
+        var s = [Float](repeating: 0, count: 37)
+        var g = s
+        gate.withUnsafeBufferPointer { gp in
+            s.withUnsafeMutableBufferPointer { silu(gp, into: $0) }
+            up.withUnsafeBufferPointer { upp in
+                g.withUnsafeMutableBufferPointer { siluMultiply(gp, upp, into: $0) }
+            }
+        }
+        let expected = ScalarReference.silu(gate)
+        #expect(allClose(s, expected, absolute: 1e-6, relative: 1e-5))
+        #expect(allClose(g, zip(expected, up).map { $0 * $1 }, absolute: 1e-6, relative: 1e-5))
+        #expect(silu(-100) == -0.0 || abs(silu(-100)) < 1e-30)
+        #expect(silu(100) == 100)
+    }
+
+    @Test func elementwiseAndVectorOps() {
+        for n in [0, 1, 8, 13] {
+            let a = randomFloats(n, seed: 5), b = randomFloats(n, seed: 6)
+            var sum = [Float](repeating: 0, count: n), prod = sum
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    sum.withUnsafeMutableBufferPointer { add(ap, bp, into: $0) }
+                    prod.withUnsafeMutableBufferPointer { multiply(ap, bp, into: $0) }
+                    let d = dot(ap.baseAddress ?? UnsafePointer(bitPattern: 8)!, bp.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: n)
+                    let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                    #expect(abs(Double(d) - expected) < 1e-5)
+                }
+            }
+            #expect(sum == zip(a, b).map { $0 + $1 })
+            #expect(prod == zip(a, b).map { $0 * $1 })
+            var y = randomFloats(n, seed: 7)
+            let y0 = y
+            a.withUnsafeBufferPointer { ap in
+                y.withUnsafeMutableBufferPointer { addScaled(ap.baseAddress ?? UnsafePointer(bitPattern: 8)!, scale: 0.5, into: $0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: n) }
+            }
+            #expect(allClose(y, zip(y0, a).map { $0 + 0.5 * $1 }, absolute: 1e-7, relative: 1e-6))
+        }
+    }
+
+    @Test func argmaxPicksTheFirstLargest() {
+        func am(_ x: [Float]) -> Int? { x.withUnsafeBufferPointer { argmax($0) } }
+        #expect(am([1, 3, 2]) == 1)
+        #expect(am([3, 1, 3]) == 0)  // ties: the first, as torch.argmax on CPU
+        #expect(am([.nan, -1, -2]) == 1)
+        #expect(am([-.infinity]) == 0)
+        #expect(am([]) == nil)
+        #expect(am([.nan]) == nil)
+    }
+
+    @Test func ropeRotatesInterleavedPairs() {
+        let headDim = 8, heads = 3
+        var x = randomFloats(heads * headDim, seed: 9)
+        let angles = (0..<(headDim / 2)).map { Float($0) * 0.7 + 0.1 }
+        let c = angles.map { Foundation.cos($0) }, s = angles.map { Foundation.sin($0) }
+        let expected = ScalarReference.rope(x, headDim: headDim, cos: c, sin: s)
+        let norms = (0..<heads * headDim / 2).map { hypot(x[2 * $0], x[2 * $0 + 1]) }
+        x.withUnsafeMutableBufferPointer { xp in
+            applyRotaryEmbedding(xp.baseAddress!, headCount: heads, headDim: headDim, cos: c, sin: s)
+        }
+        #expect(allClose(x, expected, absolute: 1e-6, relative: 1e-5))
+        // A rotation keeps the length of every pair.
+        let after = (0..<heads * headDim / 2).map { hypot(x[2 * $0], x[2 * $0 + 1]) }
+        #expect(allClose(after, norms, absolute: 1e-6, relative: 1e-5))
+    }
+
+    @Test func threadPoolCoversEveryIndexOnce() {
+        for threads in [1, 2, 3, 8] {
+            for count in [0, 1, 5, 17, 100] {
+                let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+                hits.initialize(repeating: 0)
+                ThreadPool(threadCount: threads).parallelFor(count, granularity: 4) { range in
+                    #expect(range.lowerBound % 4 == 0)
+                    for i in range { hits[i] += 1 }
+                }
+                #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "threads \(threads) count \(count)")
+                hits.deallocate()
+            }
+        }
+    }
+}
