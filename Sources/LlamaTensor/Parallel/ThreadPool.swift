@@ -31,12 +31,19 @@ public struct ThreadPool: Sendable {
     ///     write disjoint outputs.
     public func parallelFor(_ count: Int, granularity: Int = 1,
                             _ body: (Range<Int>) -> Void) {
+        parallelChunks(count, granularity: granularity) { _, range in body(range) }
+    }
+
+    /// Like `parallelFor`, and also passes the chunk's index in `0..<threadCount`, so a
+    /// chunk can use scratch memory of its own (for example a row of attention scores).
+    public func parallelChunks(_ count: Int, granularity: Int = 1,
+                               _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
         let step = max(1, granularity)
         let tiles = (count + step - 1) / step
         let chunks = min(threadCount, tiles)
         if chunks <= 1 {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         // Balanced split of whole tiles: the first `extra` chunks get one more tile.
@@ -51,7 +58,7 @@ public struct ThreadPool: Sendable {
                 let tileCount = base + (chunk < extra ? 1 : 0)
                 let start = firstTile * step
                 let end = min(count, (firstTile + tileCount) * step)
-                if start < end { work.value(start..<end) }
+                if start < end { work.value(chunk, start..<end) }
             }
         }
     }

@@ -1,0 +1,58 @@
+// Microbenchmarks of the matrix-vector product (decode's hot loop) against the measured
+// bandwidth roof.
+
+import Foundation
+import LlamaTensor
+
+/// Times `matrixVectorProduct` on bf16 matrices of decode shapes.
+enum KernelBenchmark {
+    struct Result: Encodable {
+        let shape: [Int]
+        let dtype: String
+        let milliseconds: Double
+        let gigabytesPerSecond: Double
+        let fractionOfBandwidth: Double
+
+        enum CodingKeys: String, CodingKey {
+            case shape, dtype, milliseconds, gigabytesPerSecond = "gbps", fractionOfBandwidth = "fraction_of_bandwidth"
+        }
+    }
+
+    /// Cycles through enough copies of an `[rows, cols]` matrix to exceed the caches (about
+    /// 512 MB), so each product streams its weights from memory as decode does.
+    static func matrixVector(rows: Int, cols: Int, dtype: DType, pool: ThreadPool,
+                             bandwidth: Double, seconds: Double = 2) -> Result {
+        let bytesPerMatrix = rows * cols * dtype.byteSize
+        let copies = max(2, (512 << 20) / bytesPerMatrix)
+        var generator = SystemRandomNumberGenerator()
+        let matrices: [Tensor] = (0..<copies).map { _ in
+            let t = Tensor(zeros: [rows, cols], dtype: dtype)
+            let raw = t.storage.mutableBaseAddress.assumingMemoryBound(to: UInt16.self)
+            // Random bf16 values in about [-1, 1]: sign, exponent 0x7E or lower, any mantissa.
+            for i in 0..<(t.byteCount / 2) {
+                let r = UInt16(truncatingIfNeeded: generator.next())
+                raw[i] = (r & 0x807F) | 0x3C00 | ((r >> 4) & 0x0380)
+            }
+            return t
+        }
+        let x = SplitActivations(width: cols, capacity: 1)
+        let input = (0..<cols).map { _ in Float.random(in: -1...1) }
+        input.withUnsafeBufferPointer { x.load($0) }
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        defer { out.deallocate() }
+        // Warm up, then run for about `seconds`.
+        for m in matrices { matrixVectorProduct(m, x, into: out, pool: pool) }
+        var calls = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        while elapsed < seconds {
+            for m in matrices { matrixVectorProduct(m, x, into: out, pool: pool) }
+            calls += matrices.count
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        let perCall = elapsed / Double(calls)
+        let gbps = Double(bytesPerMatrix) / perCall / 1e9
+        return Result(shape: [rows, cols], dtype: dtype.description, milliseconds: perCall * 1000,
+                      gigabytesPerSecond: gbps, fractionOfBandwidth: gbps / bandwidth)
+    }
+}

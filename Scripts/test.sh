@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The one command that runs every test on a fresh machine:
+#   1. fetch the real Llama 3 tokenizer.model from PyPI (llama-models 0.3.0) into .cache/,
+#   2. build and run all test targets with `swift test`.
+# Extra arguments go to `swift test` (for example: Scripts/test.sh --filter LlamaTensorTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/fetch-tokenizer.sh
+swift test "$@"

@@ -1,0 +1,96 @@
+// Grouped-query self-attention with rotary embeddings and a KV cache. Explained in
+// Documentation/09-Attention-and-the-KV-Cache.md.
+
+import Foundation
+import LlamaLoader
+import LlamaTensor
+
+/// Meta's `Attention`: project, rotate, cache, score, mask, softmax, mix, project back.
+struct Attention {
+    /// `[nHeads · headDim, dim]`: queries.
+    let wq: Tensor
+    /// `[nKVHeads · headDim, dim]`: keys.
+    let wk: Tensor
+    /// `[nKVHeads · headDim, dim]`: values.
+    let wv: Tensor
+    /// `[dim, nHeads · headDim]`: the output projection.
+    let wo: Tensor
+    /// This block's index, which selects its part of the KV cache.
+    let layer: Int
+    let nHeads: Int
+    let nKVHeads: Int
+    let headDim: Int
+
+    init(_ weights: LayerWeights, layer: Int, params: ModelParams) {
+        wq = weights.wq; wk = weights.wk; wv = weights.wv; wo = weights.wo
+        self.layer = layer
+        nHeads = params.nHeads
+        nKVHeads = params.nKVHeads
+        headDim = params.headDim
+    }
+
+    /// Attends from `rows` new tokens at positions `start ..< start + rows` (their
+    /// normalized activations in `state.normalized`) to themselves and every cached
+    /// position before them; writes the result of `wo` to `state.delta`.
+    func callAsFunction(_ state: ForwardState, rows: Int, start: Int, cache: KVCache,
+                        rope: RotaryEmbedding, pool: ThreadPool) {
+        let queryWidth = nHeads * headDim, kvWidth = nKVHeads * headDim
+
+        // Project: xq = wq(x), xk = wk(x), xv = wv(x), all tokens at once.
+        state.splitModel.load(state.normalized.pointer, rows: rows)
+        matrixProduct(wq, state.splitModel, rows: rows, into: state.q.pointer, pool: pool)
+        matrixProduct(wk, state.splitModel, rows: rows, into: state.k.pointer, pool: pool)
+        matrixProduct(wv, state.splitModel, rows: rows, into: state.v.pointer, pool: pool)
+
+        for t in 0..<rows {
+            let position = start + t
+            // Rotate: queries and keys by their position's angles (values are not rotated).
+            applyRotaryEmbedding(state.q.row(t, width: queryWidth), headCount: nHeads, headDim: headDim,
+                                 cos: rope.cos(at: position), sin: rope.sin(at: position))
+            applyRotaryEmbedding(state.k.row(t, width: kvWidth), headCount: nKVHeads, headDim: headDim,
+                                 cos: rope.cos(at: position), sin: rope.sin(at: position))
+            // Cache: this position's keys and values, per KV head.
+            for h in 0..<nKVHeads {
+                (cache.keys(layer: layer, head: h) + position * headDim)
+                    .update(from: state.k.row(t, width: kvWidth) + h * headDim, count: headDim)
+                (cache.values(layer: layer, head: h) + position * headDim)
+                    .update(from: state.v.row(t, width: kvWidth) + h * headDim, count: headDim)
+            }
+        }
+
+        // Each (token, query head) pair is independent: spread them over the threads. The
+        // work for one pair is the same whatever the split, so the output does not depend
+        // on the thread count, and a prompt token gets the same result in prefill as it
+        // would in decode.
+        let groupSize = nHeads / nKVHeads  // query heads sharing one KV head (GQA)
+        let scale = Float(Double(headDim).squareRoot())
+        let contextLength = cache.capacity
+        pool.parallelChunks(rows * nHeads) { chunk, items in
+            let scores = state.scores.pointer + chunk * contextLength
+            for item in items {
+                let t = item / nHeads, h = item % nHeads
+                let position = start + t
+                let query = state.q.row(t, width: queryWidth) + h * headDim
+                let keys = cache.keys(layer: layer, head: h / groupSize)
+                let values = cache.values(layer: layer, head: h / groupSize)
+                // Score: q·k / sqrt(head_dim) for every position up to this token's own;
+                // the causal mask is simply not computing the later ones.
+                for j in 0...position {
+                    scores[j] = dot(query, keys + j * headDim, count: headDim) / scale
+                }
+                // Softmax over the visible positions, in f32.
+                softmax(UnsafeMutableBufferPointer(start: scores, count: position + 1))
+                // Mix: the probability-weighted sum of the values.
+                let out = state.heads.row(t, width: queryWidth) + h * headDim
+                out.update(repeating: 0, count: headDim)
+                for j in 0...position {
+                    addScaled(values + j * headDim, scale: scores[j], into: out, count: headDim)
+                }
+            }
+        }
+
+        // Project back: wo(heads).
+        state.splitModel.load(state.heads.pointer, rows: rows)
+        matrixProduct(wo, state.splitModel, rows: rows, into: state.delta.pointer, pool: pool)
+    }
+}

@@ -1,0 +1,85 @@
+// Every activation buffer of the forward pass, allocated once. Explained in
+// Documentation/05-Tensors-and-Kernels.md (scratch memory) and the model chapters.
+
+import LlamaLoader
+import LlamaTensor
+
+/// A fixed-size `Float` buffer owned by `ForwardState`.
+struct FloatBuffer {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(1, count))
+        pointer.initialize(repeating: 0, count: max(1, count))
+    }
+
+    func deallocate() { pointer.deallocate() }
+
+    /// Row `row` of a buffer holding rows of `width` floats.
+    @inline(__always)
+    func row(_ row: Int, width: Int) -> UnsafeMutablePointer<Float> { pointer + row * width }
+
+    /// The first `count` floats, read-only.
+    func prefix(_ count: Int) -> UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: pointer, count: count) }
+}
+
+/// The run state: activations for up to `batchCapacity` tokens at once (one prefill chunk
+/// or one decode step), as in llama2.c's `RunState`. Allocated when the model is created;
+/// the forward pass never allocates.
+final class ForwardState {
+    let batchCapacity: Int
+    /// `[batch, dim]`: the residual stream `h`.
+    let x: FloatBuffer
+    /// `[batch, dim]`: a normalized copy of `x` (the input of attention or feed-forward).
+    let normalized: FloatBuffer
+    /// `[batch, dim]`: what a block adds back to the residual stream.
+    let delta: FloatBuffer
+    /// `[batch, nHeads · headDim]`: queries.
+    let q: FloatBuffer
+    /// `[batch, nKVHeads · headDim]`: keys of the new tokens.
+    let k: FloatBuffer
+    /// `[batch, nKVHeads · headDim]`: values of the new tokens.
+    let v: FloatBuffer
+    /// `[batch, nHeads · headDim]`: the attention heads' outputs, before `wo`.
+    let heads: FloatBuffer
+    /// `[batch, ffnHiddenDim]`: `w1 · x`, then the SwiGLU product.
+    let gate: FloatBuffer
+    /// `[batch, ffnHiddenDim]`: `w3 · x`.
+    let up: FloatBuffer
+    /// `[threads, contextLength]`: one row of attention scores per worker.
+    let scores: FloatBuffer
+    /// `[vocabSize]`: the logits of the last token.
+    let logits: FloatBuffer
+    /// Activations of width `dim`, split for the bf16 kernels.
+    let splitModel: SplitActivations
+    /// Activations of width `ffnHiddenDim`, split for `w2`.
+    let splitHidden: SplitActivations
+
+    init(params: ModelParams, batchCapacity: Int, contextLength: Int, threads: Int) {
+        let dim = params.dim, kvDim = params.nKVHeads * params.headDim
+        let queryDim = params.nHeads * params.headDim
+        let hidden = params.ffnHiddenDim
+        self.batchCapacity = batchCapacity
+        x = FloatBuffer(batchCapacity * dim)
+        normalized = FloatBuffer(batchCapacity * dim)
+        delta = FloatBuffer(batchCapacity * dim)
+        q = FloatBuffer(batchCapacity * queryDim)
+        k = FloatBuffer(batchCapacity * kvDim)
+        v = FloatBuffer(batchCapacity * kvDim)
+        heads = FloatBuffer(batchCapacity * queryDim)
+        gate = FloatBuffer(batchCapacity * hidden)
+        up = FloatBuffer(batchCapacity * hidden)
+        scores = FloatBuffer(threads * contextLength)
+        logits = FloatBuffer(params.vocabSize)
+        splitModel = SplitActivations(width: dim, capacity: batchCapacity)  // queryDim == dim
+        splitHidden = SplitActivations(width: hidden, capacity: batchCapacity)
+    }
+
+    deinit {
+        for buffer in [x, normalized, delta, q, k, v, heads, gate, up, scores, logits] {
+            buffer.deallocate()
+        }
+    }
+}

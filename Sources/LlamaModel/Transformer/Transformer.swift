@@ -1,0 +1,190 @@
+// The whole model: embedding, the blocks, the final norm and the output head.
+// Explained in Documentation/07-Embeddings-and-RMSNorm.md through 11-Output-and-Sampling.md.
+
+import Foundation
+import LlamaLoader
+import LlamaTensor
+
+/// Meta's `Transformer`: turns token ids into the logits of the next token, keeping the
+/// keys and values of every position it has seen in a KV cache.
+///
+/// Not safe for concurrent use: one forward pass at a time (the `Llama` facade serializes
+/// its generations). Computes in f32 over the checkpoint's bf16 weights, which stay in the
+/// memory-mapped file.
+///
+/// ```swift
+/// let folder = try ModelFolder(url: url)
+/// let transformer = try Transformer(folder: folder)
+/// let logits = try transformer.forward([128000, 791], startingAt: 0)   // prefill
+/// let next = try transformer.forward([1404], startingAt: 2)            // decode
+/// ```
+public final class Transformer: @unchecked Sendable {
+    // @unchecked Sendable: the mutable state (cache, scratch) is only touched by forward,
+    // which callers must not run concurrently (documented above).
+
+    /// The model's hyperparameters.
+    public let params: ModelParams
+    /// The most positions (prompt plus generated tokens) the KV cache holds.
+    public let contextLength: Int
+    /// The threads every kernel is split across.
+    public let pool: ThreadPool
+    /// Whether `output` is the embedding table (Llama 3.2 1B and 3B).
+    public let hasTiedOutput: Bool
+
+    /// `[vocabSize, dim]`: one row per token.
+    let tokEmbeddings: Tensor
+    let layers: [TransformerBlock]
+    /// The final norm, before the output head.
+    let norm: RMSNorm
+    /// `[vocabSize, dim]`: the output head (the embedding table when tied).
+    let output: Tensor
+    let rope: RotaryEmbedding
+    let cache: KVCache
+    let state: ForwardState
+    /// Keeps the mapped checkpoint alive (the tensors also do, this makes it explicit).
+    private let weights: ModelWeights
+
+    /// The number of positions now held in the KV cache: where the next token goes.
+    public var position: Int { cache.count }
+
+    /// The number of tokens in the vocabulary.
+    public var vocabularySize: Int { params.vocabSize }
+
+    /// Prepares a model over already-loaded weights.
+    /// - Parameters:
+    ///   - weights: The bound checkpoint tensors.
+    ///   - params: The hyperparameters they were bound with.
+    ///   - contextLength: The most positions to hold (default 8192).
+    ///   - threadCount: Worker threads; `nil` means one per active processor.
+    ///   - batchSize: The most prompt tokens processed in one prefill step (default 64).
+    /// - Throws: `ModelError.invalidOption` for a non-positive context, thread count or
+    ///   batch size; `ModelError.outOfMemory` if the KV cache cannot be reserved.
+    public init(weights: ModelWeights, params: ModelParams, contextLength: Int = 8192,
+                threadCount: Int? = nil, batchSize: Int = 64) throws {
+        guard contextLength > 0 else {
+            throw ModelError.invalidOption(name: "context length", expected: "a positive number", found: "\(contextLength)")
+        }
+        if let threadCount, threadCount <= 0 {
+            throw ModelError.invalidOption(name: "threads", expected: "a positive number", found: "\(threadCount)")
+        }
+        guard batchSize > 0 else {
+            throw ModelError.invalidOption(name: "batch size", expected: "a positive number", found: "\(batchSize)")
+        }
+        self.params = params
+        self.contextLength = contextLength
+        self.pool = ThreadPool(threadCount: threadCount)
+        self.weights = weights
+        self.hasTiedOutput = weights.hasTiedOutput
+        tokEmbeddings = weights.tokEmbeddings
+        layers = weights.layers.enumerated().map { TransformerBlock($1, layer: $0, params: params) }
+        norm = RMSNorm(weights.norm, epsilon: params.normEps)
+        output = weights.output
+        rope = RotaryEmbedding(params: params, positions: contextLength)
+        cache = try KVCache(layers: params.nLayers, kvHeads: params.nKVHeads, headDim: params.headDim,
+                            capacity: contextLength)
+        state = ForwardState(params: params, batchCapacity: batchSize, contextLength: contextLength,
+                             threads: pool.threadCount)
+    }
+
+    /// Opens the checkpoint of a model folder and prepares the model.
+    public convenience init(folder: ModelFolder, contextLength: Int = 8192, threadCount: Int? = nil,
+                            batchSize: Int = 64) throws {
+        try self.init(weights: folder.weights, params: folder.params, contextLength: contextLength,
+                      threadCount: threadCount, batchSize: batchSize)
+    }
+
+    deinit {
+        rope.deallocate()
+    }
+
+    /// Runs `tokens` at positions `startingAt ..< startingAt + tokens.count` and returns
+    /// the logits that predict the token after the last one.
+    ///
+    /// Prefill passes the whole prompt (processed in batches of matrix-matrix products);
+    /// decode passes one token. Starting before the cache's end rewinds it: what was
+    /// cached after `startingAt` is forgotten.
+    ///
+    /// - Returns: `vocabSize` logits, valid until the next call (no copy is made).
+    /// - Throws: `ModelError.emptyInput`, `.tokenOutOfRange`, `.contextFull`, or
+    ///   `.positionMismatch` when `startingAt` is beyond the cached positions.
+    @discardableResult
+    public func forward(_ tokens: [Int32], startingAt start: Int) throws -> UnsafeBufferPointer<Float> {
+        guard !tokens.isEmpty else { throw ModelError.emptyInput }
+        guard start >= 0, start <= cache.count else {
+            throw ModelError.positionMismatch(expected: cache.count, found: start)
+        }
+        guard start + tokens.count <= contextLength else {
+            throw ModelError.contextFull(requested: start + tokens.count, capacity: contextLength)
+        }
+        for id in tokens where id < 0 || Int(id) >= params.vocabSize {
+            throw ModelError.tokenOutOfRange(id: id, vocabularySize: params.vocabSize)
+        }
+        cache.count = start
+        var offset = 0
+        while offset < tokens.count {
+            let rows = min(state.batchCapacity, tokens.count - offset)
+            tokens.withUnsafeBufferPointer { ids in
+                runBatch(UnsafeBufferPointer(rebasing: ids[offset..<(offset + rows)]), start: start + offset)
+            }
+            offset += rows
+        }
+        return logitsOfLastToken()
+    }
+
+    /// Forgets every cached position.
+    public func reset() {
+        cache.reset()
+    }
+
+    /// Bytes the KV cache uses per position held (keys and values, all layers, f32).
+    public var cacheBytesPerPosition: Int { cache.bytesPerPosition }
+
+    // MARK: - The pass
+
+    /// One batch of up to `batchCapacity` tokens through every layer.
+    private func runBatch(_ ids: UnsafeBufferPointer<Int32>, start: Int) {
+        let dim = params.dim
+        // Embed: each token's row of the embedding table, widened to f32.
+        for (t, id) in ids.enumerated() {
+            widenRow(of: tokEmbeddings, row: Int(id), into: state.x.row(t, width: dim))
+        }
+        // The blocks, in order.
+        for block in layers {
+            block(state, rows: ids.count, start: start, cache: cache, rope: rope, pool: pool)
+        }
+        cache.count = start + ids.count
+        lastBatchRows = ids.count
+    }
+
+    private var lastBatchRows = 0
+
+    /// The final norm and the output head, for the last token of the last batch.
+    private func logitsOfLastToken() -> UnsafeBufferPointer<Float> {
+        let dim = params.dim
+        let last = state.x.row(lastBatchRows - 1, width: dim)
+        norm(last, rows: 1, into: state.normalized.pointer)
+        state.splitModel.load(state.normalized.pointer, rows: 1)
+        matrixVectorProduct(output, state.splitModel, into: state.logits.pointer, pool: pool)
+        return state.logits.prefix(params.vocabSize)
+    }
+}
+
+/// Writes row `row` of a 2-D tensor into `out` as f32.
+func widenRow(of table: Tensor, row: Int, into out: UnsafeMutablePointer<Float>) {
+    let width = table.shape[1]
+    let base = table.baseAddress + row * width * table.dtype.byteSize
+    switch table.dtype {
+    case .bf16:
+        for i in 0..<width {
+            out[i] = Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+        }
+    case .f16:
+        for i in 0..<width {
+            out[i] = Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+        }
+    case .f32:
+        for i in 0..<width {
+            out[i] = base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+        }
+    }
+}
