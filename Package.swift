@@ -35,6 +35,13 @@ let package = Package(
             dependencies: ["LlamaModel", "LlamaTensor"],
             path: "Benchmarks/llama-bench"
         ),
+        // The complete example of Documentation/12-Using-the-Library.md, compiled in CI so
+        // the chapter's code cannot rot.
+        .executableTarget(
+            name: "llama-example",
+            dependencies: ["LlamaModel"],
+            path: "Documentation/Examples/llama-example"
+        ),
         .executableTarget(
             name: "tokenizer-bench",
             dependencies: ["LlamaTokenizer"],
@@ -49,6 +56,8 @@ let package = Package(
         .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "TestSupport"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "TestSupport"]),
         .testTarget(name: "LlamaCLITests", dependencies: ["TestSupport"]),
+        // The chapters stay true to the code: excerpts, links and transcripts are checked.
+        .testTarget(name: "DocumentationTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,11 +1,15 @@
-// llama-bench: performance of SwiftLlama's kernels, printed as JSON.
+// llama-bench: performance of SwiftLlama, printed as JSON.
 //
 //   swift run -c release llama-bench kernels [--threads N]
+//   swift run -c release llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
+//                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
 //
 // Every speed is reported next to the machine's sustained read bandwidth, measured by
 // this same program in the same run.
 
 import Foundation
+import LlamaLoader
+import LlamaModel
 import LlamaTensor
 
 struct KernelReport: Encodable {
@@ -19,43 +23,85 @@ struct KernelReport: Encodable {
     }
 }
 
-func usage() -> Never {
-    FileHandle.standardError.write(Data("""
-    usage: llama-bench kernels [--threads N]
+let usageText = """
+usage: llama-bench kernels [--threads N]
+       llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
+                         [--prompt-tokens N] [--positions P,P,...] [--steps N]
 
-    """.utf8))
+"""
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("llama-bench: \(message)\n\(usageText)".utf8))
     exit(2)
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-let mode = arguments.first.map { _ in arguments.removeFirst() } ?? "kernels"
-var threads: Int? = nil
-while !arguments.isEmpty {
-    let flag = arguments.removeFirst()
-    switch flag {
-    case "--threads":
-        guard let value = arguments.first.flatMap(Int.init), value > 0 else { usage() }
-        arguments.removeFirst()
-        threads = value
-    case "--help", "-h":
-        usage()
-    default:
-        FileHandle.standardError.write(Data("llama-bench: unknown option \(flag)\n".utf8))
-        usage()
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(usageText, terminator: "")
+    exit(0)
+}
+let mode = arguments.isEmpty ? "kernels" : arguments.removeFirst()
+let options: [String: String] = { (flags: [String]) in
+    var flags = flags, options: [String: String] = [:]
+    while !flags.isEmpty {
+        let flag = flags.removeFirst()
+        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps"].contains(flag) else {
+            fail("unknown option \(flag)")
+        }
+        guard !flags.isEmpty else { fail("\(flag) needs a value") }
+        options[flag] = flags.removeFirst()
     }
+    return options
+}(arguments)
+func intOption(_ name: String, default value: Int) -> Int {
+    guard let text = options[name] else { return value }
+    guard let number = Int(text), number > 0 else { fail("\(name) needs a positive number, found \(text)") }
+    return number
 }
 
+let threads = options["--threads"] == nil ? nil : intOption("--threads", default: 1)
 let pool = ThreadPool(threadCount: threads)
-switch mode {
-case "kernels":
-    let bandwidth = Bandwidth.measureRead(pool: pool)
-    let results = [(2048, 8192), (8192, 2048)].map { rows, cols in
-        KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: .bf16, pool: pool, bandwidth: bandwidth)
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+
+do {
+    switch mode {
+    case "kernels":
+        let bandwidth = Bandwidth.measureRead(pool: pool)
+        let results = [(2048, 8192), (8192, 2048)].map { rows, cols in
+            KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: .bf16, pool: pool, bandwidth: bandwidth)
+        }
+        let report = KernelReport(threads: pool.threadCount, readBandwidthGBps: bandwidth, matrixVector: results)
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    case "model":
+        let promptTokens = intOption("--prompt-tokens", default: 128)
+        let steps = intOption("--steps", default: 8)
+        let positions = (options["--positions"] ?? "100,4000").split(separator: ",").map { part -> Int in
+            guard let p = Int(part), p >= 0 else { fail("--positions needs numbers, found \(part)") }
+            return p
+        }
+        let context = max(promptTokens, (positions.max() ?? 0) + steps) + 1
+        let transformer: Transformer
+        let name: String
+        if let path = options["--model"] {
+            let folder = try ModelFolder(url: URL(fileURLWithPath: path))
+            transformer = try Transformer(folder: folder, contextLength: context, threadCount: threads)
+            name = path
+        } else {
+            let shape = options["--shape"] ?? "1b"
+            guard let params = ModelBenchmark.params(shape: shape) else { fail("unknown shape \(shape)") }
+            let weights = try ModelBenchmark.randomWeights(params, tiedOutput: shape == "1b" || shape == "3b", pool: pool)
+            transformer = try Transformer(weights: weights, params: params, contextLength: context, threadCount: threads)
+            name = shape
+        }
+        let bandwidth = Bandwidth.measureRead(pool: pool)
+        let result = try ModelBenchmark.run(transformer, name: name, promptTokens: promptTokens,
+                                            positions: positions, stepsPerPosition: steps, bandwidth: bandwidth)
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    default:
+        fail("unknown benchmark \(mode)")
     }
-    let report = KernelReport(threads: pool.threadCount, readBandwidthGBps: bandwidth, matrixVector: results)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(report), as: UTF8.self))
-default:
-    usage()
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }

@@ -47,13 +47,23 @@ public struct ModelWeights: Sendable {
     ///   whose shape differs: `layers.3.attention.wq.weight: expected [4096, 4096] bf16,
     ///   found [1024, 4096] bf16`.
     public init(checkpoint: TorchCheckpoint, params: ModelParams) throws {
+        try self.init(params: params, source: checkpoint.url.lastPathComponent, tensor: checkpoint.tensor(named:))
+    }
+
+    /// Takes the weights `params` implies from any source of named tensors (a checkpoint,
+    /// or tensors made in memory by a benchmark), with the same checks.
+    /// - Parameters:
+    ///   - params: The hyperparameters that fix every shape.
+    ///   - source: Names the source in error messages (a file name).
+    ///   - tensor: Looks a tensor up by its Meta checkpoint key (`CheckpointKeys`).
+    /// - Throws: `LoaderError.tensorMismatch` naming the first missing or misshapen weight.
+    public init(params: ModelParams, source: String, tensor lookup: (String) -> Tensor?) throws {
         let dim = params.dim, hidden = params.ffnHiddenDim
         let queryWidth = params.nHeads * params.headDim, keyValueWidth = params.nKVHeads * params.headDim
-        let fileName = checkpoint.url.lastPathComponent
         func weight(_ name: String, _ shape: Shape) throws -> Tensor {
-            guard let tensor = checkpoint.tensor(named: name) else {
+            guard let tensor = lookup(name) else {
                 throw LoaderError.tensorMismatch(tensor: name, expected: "\(shape) (bf16, f16 or f32)",
-                                                 found: "no such tensor in \(fileName)")
+                                                 found: "no such tensor in \(source)")
             }
             // Any of the three element types will do, so the dtype is reported as found.
             guard tensor.shape == shape else {
@@ -79,7 +89,7 @@ public struct ModelWeights: Sendable {
                 w3: try weight(key.w3, [hidden, dim]))
         }
         self.norm = try weight(CheckpointKeys.norm, [dim])
-        if checkpoint.tensor(named: CheckpointKeys.output) == nil {
+        if lookup(CheckpointKeys.output) == nil {
             // Llama 3.2 1B/3B share the embedding table with the output projection.
             self.output = tokEmbeddings
             self.hasTiedOutput = true

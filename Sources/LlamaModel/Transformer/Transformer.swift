@@ -139,6 +139,35 @@ public final class Transformer: @unchecked Sendable {
     /// Bytes the KV cache uses per position held (keys and values, all layers, f32).
     public var cacheBytesPerPosition: Int { cache.bytesPerPosition }
 
+    /// Bytes of weights one decode step reads: every matrix and norm, plus one embedding
+    /// row. (With a tied output the embedding table is read in full by the output head.)
+    public var weightBytesPerToken: Int {
+        var bytes = output.byteCount + norm.weight.count * 4 + params.dim * tokEmbeddings.dtype.byteSize
+        for block in layers {
+            bytes += block.attention.wq.byteCount + block.attention.wk.byteCount
+            bytes += block.attention.wv.byteCount + block.attention.wo.byteCount
+            bytes += block.feedForward.w1.byteCount + block.feedForward.w2.byteCount + block.feedForward.w3.byteCount
+            bytes += (block.attentionNorm.weight.count + block.ffnNorm.weight.count) * 4
+        }
+        return bytes
+    }
+
+    /// Fills the KV cache with arbitrary values up to `positions`, as if that many tokens
+    /// had been run: lets a benchmark time decoding far out without a long prefill.
+    package func fillCacheForBenchmark(positions: Int) {
+        precondition(positions <= contextLength)
+        for layer in 0..<params.nLayers {
+            for head in 0..<params.nKVHeads {
+                let k = cache.keys(layer: layer, head: head), v = cache.values(layer: layer, head: head)
+                for i in 0..<(positions * params.headDim) {
+                    k[i] = Float(i % 7) * 0.01
+                    v[i] = Float(i % 5) * 0.01
+                }
+            }
+        }
+        cache.count = positions
+    }
+
     // MARK: - The pass
 
     /// One batch of up to `batchCapacity` tokens through every layer.

@@ -1,0 +1,126 @@
+// Prefill and decode speed of the whole model, on random weights of a named shape or on a
+// model folder, against the measured bandwidth roof.
+
+import Foundation
+import LlamaLoader
+import LlamaModel
+import LlamaTensor
+
+/// Builds models and times them.
+enum ModelBenchmark {
+    /// The shapes of Meta's released models (random weights, bf16).
+    static func params(shape: String) -> ModelParams? {
+        switch shape {
+        case "tiny":
+            return ModelParams(dim: 256, nLayers: 4, nHeads: 8, nKVHeads: 4, vocabSize: 4352, multipleOf: 32)
+        case "1b":  // Llama 3.2 1B
+            return ModelParams(dim: 2048, nLayers: 16, nHeads: 32, nKVHeads: 8, vocabSize: 128_256,
+                               multipleOf: 256, ffnDimMultiplier: 1.5, ropeTheta: 500_000, useScaledRope: true)
+        case "3b":  // Llama 3.2 3B
+            return ModelParams(dim: 3072, nLayers: 28, nHeads: 24, nKVHeads: 8, vocabSize: 128_256,
+                               multipleOf: 256, ffnDimMultiplier: 1.0, ropeTheta: 500_000, useScaledRope: true)
+        case "8b":  // Llama 3.1 8B
+            return ModelParams(dim: 4096, nLayers: 32, nHeads: 32, nKVHeads: 8, vocabSize: 128_256,
+                               multipleOf: 1024, ffnDimMultiplier: 1.3, ropeTheta: 500_000, useScaledRope: true)
+        default:
+            return nil
+        }
+    }
+
+    /// Random bf16 weights in memory for `params`; the output is tied to the embeddings for
+    /// the 1B and 3B shapes, as in Meta's checkpoints.
+    static func randomWeights(_ params: ModelParams, tiedOutput: Bool, pool: ThreadPool) throws -> ModelWeights {
+        var tensors: [String: Tensor] = [:]
+        func make(_ name: String, _ shape: Shape) {
+            let t = Tensor(zeros: shape, dtype: .bf16)
+            let raw = t.storage.mutableBaseAddress.assumingMemoryBound(to: UInt16.self)
+            let count = shape.elementCount
+            let isNorm = shape.rank == 1
+            pool.parallelFor(count, granularity: 1 << 16) { range in
+                var state = UInt64(truncatingIfNeeded: range.lowerBound &* 2_654_435_761 &+ name.hashValue)
+                for i in range {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let r = UInt16(truncatingIfNeeded: state >> 48)
+                    // Norms near 1; matrices small (|w| < 0.03): sign, exponent 0x79-0x7B, mantissa.
+                    raw[i] = isNorm ? 0x3F80 | (r & 0x000F) : (r & 0x807F) | 0x3C80 | ((r >> 7) & 0x0100)
+                }
+            }
+            tensors[name] = t
+        }
+        let dim = params.dim, kv = params.nKVHeads * params.headDim, hidden = params.ffnHiddenDim
+        make(CheckpointKeys.tokEmbeddings, [params.vocabSize, dim])
+        for i in 0..<params.nLayers {
+            let key = CheckpointKeys.layer(i)
+            make(key.attentionNorm, [dim]); make(key.ffnNorm, [dim])
+            make(key.wq, [dim, dim]); make(key.wk, [kv, dim]); make(key.wv, [kv, dim]); make(key.wo, [dim, dim])
+            make(key.w1, [hidden, dim]); make(key.w2, [dim, hidden]); make(key.w3, [hidden, dim])
+        }
+        make(CheckpointKeys.norm, [dim])
+        if !tiedOutput { make(CheckpointKeys.output, [params.vocabSize, dim]) }
+        return try ModelWeights(params: params, source: "random weights") { tensors[$0] }
+    }
+
+    struct Result: Encodable {
+        let model: String
+        let threads: Int
+        let weightBytesPerToken: Int
+        let promptTokens: Int
+        let prefillTokensPerSecond: Double
+        let decodeTokensPerSecond: Double
+        let msPerTokenAtPosition: [String: Double]
+        let effectiveGBps: Double
+        let readBandwidthGBps: Double
+        let fractionOfBandwidth: Double
+        let prefillOverDecode: Double
+
+        enum CodingKeys: String, CodingKey {
+            case model, threads
+            case weightBytesPerToken = "weight_bytes_per_token"
+            case promptTokens = "prompt_tokens"
+            case prefillTokensPerSecond = "prefill_tokens_per_second"
+            case decodeTokensPerSecond = "decode_tokens_per_second"
+            case msPerTokenAtPosition = "ms_per_token_at_position"
+            case effectiveGBps = "effective_gbps"
+            case readBandwidthGBps = "read_bandwidth_gbps"
+            case fractionOfBandwidth = "fraction_of_bandwidth"
+            case prefillOverDecode = "prefill_over_decode"
+        }
+    }
+
+    /// Times a 128-token prefill and decode steps at each position in `positions`.
+    static func run(_ transformer: Transformer, name: String, promptTokens: Int, positions: [Int],
+                    stepsPerPosition: Int, bandwidth: Double) throws -> Result {
+        let vocabulary = Int32(transformer.vocabularySize)
+        let prompt = (0..<promptTokens).map { Int32(($0 * 7919 + 13) % Int(vocabulary)) }
+        // Warm-up: touch every weight once.
+        try transformer.forward([1], startingAt: 0)
+        transformer.reset()
+        let prefillStart = DispatchTime.now().uptimeNanoseconds
+        try transformer.forward(prompt, startingAt: 0)
+        let prefillSeconds = elapsed(since: prefillStart)
+
+        var msAt: [String: Double] = [:]
+        for position in positions {
+            transformer.fillCacheForBenchmark(positions: position)
+            let start = DispatchTime.now().uptimeNanoseconds
+            for step in 0..<stepsPerPosition {
+                try transformer.forward([Int32(step % Int(vocabulary))], startingAt: position + step)
+            }
+            msAt[String(position)] = elapsed(since: start) / Double(stepsPerPosition) * 1000
+        }
+        let firstPosition = positions.min() ?? 0
+        let decodeSeconds = (msAt[String(firstPosition)] ?? 0) / 1000
+        let decodeRate = decodeSeconds > 0 ? 1 / decodeSeconds : 0
+        let prefillRate = Double(promptTokens) / prefillSeconds
+        let gbps = Double(transformer.weightBytesPerToken) * decodeRate / 1e9
+        return Result(model: name, threads: transformer.pool.threadCount,
+                      weightBytesPerToken: transformer.weightBytesPerToken, promptTokens: promptTokens,
+                      prefillTokensPerSecond: prefillRate, decodeTokensPerSecond: decodeRate,
+                      msPerTokenAtPosition: msAt, effectiveGBps: gbps, readBandwidthGBps: bandwidth,
+                      fractionOfBandwidth: gbps / bandwidth, prefillOverDecode: prefillRate / max(decodeRate, 1e-9))
+    }
+
+    static func elapsed(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}

@@ -1,0 +1,281 @@
+// The public face of the library: load a model folder, generate text, chat.
+// Explained in Documentation/12-Using-the-Library.md.
+
+import Foundation
+import LlamaLoader
+import LlamaTensor
+import LlamaTokenizer
+
+/// A Llama model ready to generate: the weights of a model folder, its tokenizer and a
+/// KV cache.
+///
+/// ```swift
+/// import LlamaModel
+///
+/// let llama = try Llama(folder: URL(fileURLWithPath: "Llama3.2-1B"))
+/// var parameters = GenerationParameters()
+/// parameters.temperature = 0
+/// for try await event in llama.generate(prompt: "The capital of France is", parameters: parameters) {
+///     if case .piece(let piece) = event { print(piece.text, terminator: "") }
+/// }
+/// ```
+///
+/// One generation runs at a time; concurrent calls wait for each other. When a new prompt
+/// starts with tokens already in the KV cache (the earlier turns of a chat), only the new
+/// tokens are run.
+public final class Llama: @unchecked Sendable {
+    // @unchecked Sendable: all mutable state is guarded by `lock`.
+
+    /// How to prepare the model.
+    public struct Options: Sendable, Equatable {
+        /// The most positions (prompt plus output) held in the KV cache. Default 8192.
+        public var contextLength: Int = 8192
+        /// Worker threads; `nil` means one per active processor.
+        public var threadCount: Int? = nil
+        /// The most prompt tokens run in one batch of matrix products.
+        public var batchSize: Int = 64
+        /// Read every weight once while loading (with progress), so the first tokens do
+        /// not wait on the disk.
+        public var preload: Bool = true
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// Progress of loading: a fraction in 0...1 and what is being done.
+    public typealias ProgressHandler = @Sendable (_ fraction: Double, _ stage: String) -> Void
+
+    /// The model folder: params, checkpoint, weights.
+    public let folder: ModelFolder
+    /// The tokenizer, or `nil` when the folder has no `tokenizer.model` (then only token
+    /// ids can be given and `GeneratedPiece.text` stays empty).
+    public let tokenizer: Tokenizer?
+    /// The transformer and its KV cache.
+    public let transformer: Transformer
+    /// Seconds spent loading.
+    public let loadSeconds: Double
+
+    private let lock = NSLock()
+    /// The tokens whose keys and values are in the cache, in order.
+    private var cachedTokens: [Int32] = []
+
+    /// Loads a model folder (`consolidated.00.pth`, `params.json`, and usually
+    /// `tokenizer.model`).
+    /// - Throws: `LoaderError` for a missing or bad file, `TokenizerError` for a bad
+    ///   tokenizer, `ModelError` for bad options.
+    public init(folder url: URL, options: Options = Options(), progress: ProgressHandler? = nil) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        progress?(0, "opening \(url.lastPathComponent)")
+        folder = try ModelFolder(url: url)
+        tokenizer = try folder.tokenizerURL.map { try Tokenizer(contentsOf: $0) }
+        if let tokenizer, tokenizer.vocabularySize > folder.params.vocabSize {
+            throw ModelError.invalidOption(
+                name: "tokenizer.model", expected: "at most \(folder.params.vocabSize) tokens (vocab_size)",
+                found: "\(tokenizer.vocabularySize) tokens")
+        }
+        transformer = try Transformer(folder: folder, contextLength: options.contextLength,
+                                      threadCount: options.threadCount, batchSize: options.batchSize)
+        if options.preload {
+            Self.preload(folder.checkpoint.file, progress: progress)
+        }
+        progress?(1, "loaded")
+        loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Touches every page of the checkpoint once, in order, so the operating system reads
+    /// it from disk now (sequentially, with read-ahead) rather than during the first tokens.
+    private static func preload(_ file: MappedFile, progress: ProgressHandler?) {
+        let bytes = file.bytes
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        file.advise(.sequential)
+        let page = 4096, reportEvery = max(page, bytes.count / 100)
+        var checksum: UInt8 = 0
+        var offset = 0, nextReport = reportEvery
+        while offset < bytes.count {
+            checksum &+= base.load(fromByteOffset: offset, as: UInt8.self)
+            offset += page
+            if offset >= nextReport {
+                progress?(Double(min(offset, bytes.count)) / Double(bytes.count), "reading weights")
+                nextReport += reportEvery
+            }
+        }
+        file.advise(.normal)
+        // Keep the reads observable so they are not optimized away.
+        if checksum == 0x5A { _ = checksum.nonzeroBitCount }
+    }
+
+    /// The hyperparameters.
+    public var params: ModelParams { folder.params }
+
+    // MARK: - Prompts
+
+    /// The token ids of a completion prompt: `<|begin_of_text|>` then the text, with
+    /// special-token look-alikes in the text treated as plain text.
+    /// - Throws: `ModelError.noTokenizer` when the folder has no tokenizer.
+    public func promptTokens(for text: String) throws -> [Int32] {
+        guard let tokenizer else { throw ModelError.noTokenizer(folder: folder.url.path) }
+        return tokenizer.encode(text, bos: true)
+    }
+
+    /// The token ids of a dialog in the Llama 3.1 chat format, ending with the open
+    /// assistant header.
+    public func promptTokens(for messages: [ChatFormat.Message]) throws -> [Int32] {
+        guard let tokenizer else { throw ModelError.noTokenizer(folder: folder.url.path) }
+        return ChatFormat(tokenizer: tokenizer).encodeDialogPrompt(messages)
+    }
+
+    // MARK: - Streams
+
+    /// Generates a continuation of `prompt` as a stream of pieces and a final summary.
+    /// Cancelling the consuming task stops the generation.
+    public func generate(prompt: String, parameters: GenerationParameters = GenerationParameters())
+        -> AsyncThrowingStream<GenerationEvent, Error> {
+        stream(parameters: parameters) { try self.promptTokens(for: prompt) }
+    }
+
+    /// Generates from raw token ids (for models without a tokenizer, or a prompt made
+    /// elsewhere). The ids are used as given: add `<|begin_of_text|>` yourself.
+    public func generate(promptTokens: [Int32], parameters: GenerationParameters = GenerationParameters())
+        -> AsyncThrowingStream<GenerationEvent, Error> {
+        stream(parameters: parameters) { promptTokens }
+    }
+
+    /// Generates the assistant's reply to a dialog in the Llama 3.1 chat format.
+    public func chat(_ messages: [ChatFormat.Message], parameters: GenerationParameters = GenerationParameters())
+        -> AsyncThrowingStream<GenerationEvent, Error> {
+        stream(parameters: parameters) { try self.promptTokens(for: messages) }
+    }
+
+    private func stream(parameters: GenerationParameters,
+                        _ tokens: @escaping @Sendable () throws -> [Int32]) -> AsyncThrowingStream<GenerationEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let stopped = StopFlag()
+            continuation.onTermination = { _ in stopped.set() }
+            // A dedicated thread: generation is long CPU-bound work that would otherwise
+            // hold one of Swift concurrency's few cooperative threads.
+            let thread = Thread {
+                do {
+                    let summary = try self.generate(promptTokens: tokens(), parameters: parameters) { piece in
+                        continuation.yield(.piece(piece))
+                        return !stopped.isSet
+                    }
+                    continuation.yield(.finished(summary))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            thread.stackSize = 1 << 22
+            thread.start()
+        }
+    }
+
+    // MARK: - The generation loop
+
+    /// Generates synchronously, calling `onPiece` for every token as it is produced.
+    ///
+    /// - Parameters:
+    ///   - promptTokens: The prompt, exactly as the model should see it.
+    ///   - parameters: Sampling and stopping options.
+    ///   - onPiece: Receives each piece; return `false` to stop (finish reason
+    ///     `.cancelled`).
+    /// - Returns: Counts, speeds and why it ended.
+    /// - Throws: `ModelError` for bad options, an empty prompt, out-of-range ids, or a
+    ///   prompt that does not fit in the context.
+    public func generate(promptTokens: [Int32], parameters: GenerationParameters,
+                         onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
+        try parameters.validate()
+        guard !promptTokens.isEmpty else { throw ModelError.emptyInput }
+        for id in promptTokens where id < 0 || Int(id) >= params.vocabSize {
+            throw ModelError.tokenOutOfRange(id: id, vocabularySize: params.vocabSize)
+        }
+        guard promptTokens.count <= transformer.contextLength else {
+            throw ModelError.contextFull(requested: promptTokens.count, capacity: transformer.contextLength)
+        }
+        lock.lock()
+        defer { lock.unlock() }
+
+        // Prefill: run only what the cache does not already hold (at least one token, to
+        // get fresh logits).
+        let reused = min(commonPrefixLength(cachedTokens, promptTokens), promptTokens.count - 1)
+        let prefillStart = DispatchTime.now().uptimeNanoseconds
+        cachedTokens = Array(promptTokens[..<reused])
+        var logits = try transformer.forward(Array(promptTokens[reused...]), startingAt: reused)
+        cachedTokens = promptTokens
+        let prefillSeconds = seconds(since: prefillStart)
+
+        let decodeStart = DispatchTime.now().uptimeNanoseconds
+        // A checkpoint may pad its output layer past the tokenizer's last id; those rows
+        // were never trained and have no text, so they are never sampled.
+        let samplable = min(tokenizer?.vocabularySize ?? params.vocabSize, params.vocabSize)
+        var sampler = Sampler(parameters: parameters, vocabularySize: samplable)
+        var history = promptTokens
+        var textDecoder = tokenizer.map { StreamingTextDecoder(tokenizer: $0) }
+        var stopMatcher = StopStringMatcher(parameters.stopStrings)
+        let stopTokens = tokenizer?.stopTokens ?? []
+        var generated = 0, decodeSteps = 0
+        var reason = FinishReason.length
+        var stoppedByString = false
+
+        generation: while true {
+            if generated >= parameters.maxTokens { reason = .length; break }
+            let next = sampler.sample(UnsafeBufferPointer(rebasing: logits[..<samplable]), recentTokens: history)
+            if stopTokens.contains(next) { reason = .stop; break }
+            generated += 1
+            history.append(next)
+            let logprobs = parameters.logprobs.map { [Sampler.logprob(of: next, in: logits, top: $0)] }
+            let text = try textDecoder?.append(next) ?? ""
+            let (release, hitStopString) = stopMatcher.append(text)
+            guard try onPiece(GeneratedPiece(text: release, tokenIDs: [next], logprobs: logprobs)) else {
+                reason = .cancelled
+                break
+            }
+            if hitStopString { reason = .stop; stoppedByString = true; break generation }
+            if transformer.position >= transformer.contextLength { reason = .context; break }
+            if generated >= parameters.maxTokens { reason = .length; break }
+            logits = try transformer.forward([next], startingAt: transformer.position)
+            cachedTokens.append(next)
+            decodeSteps += 1
+        }
+        // Text still held back (an unfinished character, a partial stop string) ends the
+        // output, unless a stop string cut it off or the caller stopped listening.
+        if !stoppedByString && reason != .cancelled {
+            let (release, hit) = stopMatcher.append(textDecoder?.finish() ?? "")
+            let rest = hit ? release : release + stopMatcher.flush()
+            if hit { reason = .stop }
+            if !rest.isEmpty {
+                _ = try onPiece(GeneratedPiece(text: rest, tokenIDs: []))
+            }
+        }
+        return GenerationSummary(promptTokens: promptTokens.count, prefilledTokens: promptTokens.count - reused,
+                                 generatedTokens: generated, prefillSeconds: prefillSeconds,
+                                 decodeSeconds: seconds(since: decodeStart), finishReason: reason,
+                                 decodeSteps: decodeSteps)
+    }
+
+    /// Forgets the KV cache (a new conversation).
+    public func reset() {
+        lock.lock()
+        defer { lock.unlock() }
+        cachedTokens = []
+        transformer.reset()
+    }
+}
+
+private func commonPrefixLength(_ a: [Int32], _ b: [Int32]) -> Int {
+    var n = 0
+    while n < a.count && n < b.count && a[n] == b[n] { n += 1 }
+    return n
+}
+
+private func seconds(since start: UInt64) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// A flag set from one thread and read from another.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
