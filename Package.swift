@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "LlamaModel", dependencies: ["LlamaTensor", "LlamaLoader", "LlamaTokenizer"]),
 
         // MARK: Executables
-        .executableTarget(name: "llama-cli", dependencies: ["LlamaModel"]),
+        .executableTarget(name: "llama-cli", dependencies: ["LlamaModel", "LlamaLoader", "LlamaTokenizer", "LlamaTensor"]),
         .executableTarget(
             name: "llama-bench",
             dependencies: ["LlamaModel", "LlamaTensor"],
@@ -55,7 +55,8 @@ let package = Package(
         .testTarget(name: "LlamaLoaderTests", dependencies: ["LlamaLoader", "TestSupport"]),
         .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "TestSupport"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "TestSupport"]),
-        .testTarget(name: "LlamaCLITests", dependencies: ["TestSupport"]),
+        // Runs the built llama-cli binary (the dependency makes `swift build --build-tests` build it).
+        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "TestSupport"]),
         // The chapters stay true to the code: excerpts, links and transcripts are checked.
         .testTarget(name: "DocumentationTests", dependencies: ["TestSupport"]),
     ],

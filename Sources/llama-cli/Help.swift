@@ -1,0 +1,143 @@
+// Help text for the tool and each command. Kept next to each other so the options read
+// as one reference; Documentation/12-Using-the-Library.md shows them in use.
+
+enum Help {
+    static let version = "llama-cli 0.1.0 (SwiftLlama)"
+
+    static let modelOption = """
+      --model DIR            Meta's checkpoint folder: consolidated.00.pth, params.json,
+                             tokenizer.model. Default: $LLAMA_MODEL, else the demo model
+                             Models/demo (a tiny completion model trained on Python's docs).
+    """
+
+    static let tool = """
+    llama-cli: run Meta's Llama 3.x models on the CPU from the original checkpoint folder.
+
+    usage: llama-cli <command> [options]
+           llama-cli [--model DIR]          an interactive menu of prompts
+
+    commands:
+      generate     continue a prompt (or answer it with --chat), streaming the text
+      chat         an interactive conversation in the Llama 3.1 chat format
+      tokenize     text to token ids (a JSON array)
+      detokenize   token ids to text
+      info         parameters, sizes and every tensor of a model folder
+      help         this text, or `llama-cli help <command>`
+
+    Run `llama-cli <command> --help` for a command's options.
+    Exit status: 0 success, 1 error (bad files, bad input), 2 usage mistake.
+
+    """
+
+    static let generationOptions = """
+      --max-tokens N         the most tokens to generate (default 256)
+      --temperature T        0 = greedy, always the most likely token (default 0.6)
+      --top-p P              keep the most likely tokens up to mass P (default 0.9)
+      --top-k K              keep only the K most likely tokens (default: off)
+      --min-p P              drop tokens below P x the best one's probability (default: off)
+      --repeat-penalty R     penalize the last 64 tokens, CTRL-style (default 1 = off)
+      --seed N               make sampling repeat exactly
+      --stop STRING          stop when the text contains STRING (repeatable)
+      --threads N            worker threads (default: one per core)
+      --context N            KV cache positions, prompt plus output (default 8192)
+    """
+
+    static let generate = """
+    usage: llama-cli generate [--model DIR] (--prompt TEXT | --prompt-file FILE | --prompt-tokens IDS)
+                              [options]
+
+    Continues the prompt, streaming text to stdout as it is generated.
+
+    \(modelOption)
+      --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
+      --prompt-file FILE     read the prompt from FILE ('-' for stdin)
+      --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
+      --chat                 wrap the prompt as a user message in the Llama 3.1 chat format
+      --system TEXT          with --chat: a system message first
+    \(generationOptions)
+      --format text|json     text: the continuation as it streams (default);
+                             json: one line per token {"id": 791, "text": "The"},
+                             then {"stats": {...}}
+      --logprobs N           json: each token's log-probability and the N most likely
+      --stats                text: print token counts and speeds to stderr
+
+    The demo model is a completion model: give it the start of a text, not a question.
+
+    """
+
+    static let chat = """
+    usage: llama-cli chat [--model DIR] [--system TEXT] [options]
+
+    An interactive conversation in the Llama 3.1 chat format. Type a message and press
+    Enter; the reply streams back. Commands: /reset (forget the conversation),
+    /system TEXT (set the system message and reset), /stats (speeds of the last reply),
+    /help. Ctrl-D leaves.
+
+    \(modelOption)
+      --system TEXT          the system message
+    \(generationOptions)
+
+    """
+
+    static let tokenize = """
+    usage: llama-cli tokenize [--tokenizer FILE | --model DIR] [--text TEXT] [--special] [--bos]
+
+    Prints the token ids of the text as a JSON array. The text is --text, else all of stdin
+    (a trailing newline from `echo` is part of it).
+
+      --tokenizer FILE       a tokenizer.model file
+    \(modelOption)
+      --text TEXT            the text (default: stdin)
+      --special              read special-token strings such as <|eot_id|> as those tokens
+                             (default: they are plain text)
+      --bos                  put <|begin_of_text|> first
+
+    """
+
+    static let detokenize = """
+    usage: llama-cli detokenize [--tokenizer FILE | --model DIR] [--ids IDS]
+
+    Prints the text of token ids, with nothing added. The ids are --ids 1,2,3, else a JSON
+    array on stdin.
+
+      --tokenizer FILE       a tokenizer.model file
+    \(modelOption)
+      --ids IDS              comma-separated token ids (default: a JSON array on stdin)
+
+    """
+
+    static let info = """
+    usage: llama-cli info [--model DIR] [--format text|json]
+
+    Parameters and derived sizes, the parameter count, every tensor's name, type and shape,
+    file sizes, and the memory the weights and the KV cache need. Reads no weights.
+
+    \(modelOption)
+      --format text|json     default text
+
+    """
+
+    static let menu = """
+    usage: llama-cli [--model DIR] [options]
+
+    An interactive menu: model metadata, predefined prompts in text-completion and chat
+    mode, and prompts of your own. End of input (Ctrl-D) leaves.
+
+    \(modelOption)
+    \(generationOptions)
+
+    """
+
+    /// The help text of `command`, or of the tool.
+    static func text(for command: String?) -> String {
+        switch command {
+        case "generate": return generate
+        case "chat": return chat
+        case "tokenize": return tokenize
+        case "detokenize": return detokenize
+        case "info": return info
+        case "menu": return menu
+        default: return tool
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// Running the built llama-cli binary as a user would: arguments, stdin, stdout, stderr and
+// the exit status.
+
+import Foundation
+import TestSupport
+
+/// What one run of llama-cli produced.
+struct CLIResult {
+    let status: Int32
+    /// Whether the process ended by a signal (a crash) rather than exiting.
+    let crashed: Bool
+    let stdout: String
+    let stderr: String
+
+    /// The stdout lines, each parsed as a JSON object.
+    func jsonLines() throws -> [[String: Any]] {
+        try stdout.split(separator: "\n").map { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw CLITestError.notAnObject(String(line))
+            }
+            return object
+        }
+    }
+}
+
+enum CLITestError: Error {
+    case binaryNotFound(String)
+    case notAnObject(String)
+}
+
+enum CLI {
+    /// The llama-cli built next to this test bundle (`swift build` puts every product of
+    /// the package in one folder).
+    static func binary() throws -> URL {
+        var candidates: [URL] = []
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            candidates.append(folder.appendingPathComponent("llama-cli"))
+            folder.deleteLastPathComponent()
+        }
+        candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/llama-cli"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CLITestError.binaryNotFound(candidates.map(\.path).joined(separator: ", "))
+        }
+        return found
+    }
+
+    /// Runs llama-cli with `arguments`, feeding `stdin` (empty when nil) and waiting for it.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                    closeStdoutEarly: Bool = false) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        var env = ProcessInfo.processInfo.environment
+        env["LLAMA_MODEL"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        if closeStdoutEarly { try output.fileHandleForReading.close() }
+
+        // Read both streams on their own threads so a full pipe never blocks the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let out = Box(), err = Box()
+        let group = DispatchGroup()
+        if !closeStdoutEarly {
+            DispatchQueue.global().async(group: group) { out.data = output.fileHandleForReading.readDataToEndOfFile() }
+        }
+        DispatchQueue.global().async(group: group) { err.data = errors.fileHandleForReading.readDataToEndOfFile() }
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        group.wait()
+        return CLIResult(status: process.terminationStatus,
+                         crashed: process.terminationReason == .uncaughtSignal,
+                         stdout: String(decoding: out.data, as: UTF8.self),
+                         stderr: String(decoding: err.data, as: UTF8.self))
+    }
+}
+
+/// A fixture model folder (from Tests/Fixtures/models) in a temporary folder, with a
+/// byte-level tokenizer (the 256 single bytes, then Meta's 256 special tokens) so that text
+/// commands work.
+func modelFolderWithByteTokenizer(_ fixture: String) throws -> URL {
+    let folder = try temporaryFolder("cli-\(fixture)")
+    let source = Fixtures.url("models/\(fixture)")
+    for name in ["consolidated.00.pth", "params.json"] {
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name),
+                                                   withDestinationURL: source.appendingPathComponent(name))
+    }
+    let lines = (0..<256).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }
+    try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("tokenizer.model"),
+                                                      atomically: true, encoding: .utf8)
+    return folder
+}
+
+func temporaryFolder(_ name: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftllama-\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+/// The prompt and greedy continuation Meta's model.py produced for a fixture.
+struct FixtureReference: Decodable {
+    let prompt: [Int32]
+    let greedy: [Int32]
+
+    static func load(_ fixture: String) throws -> FixtureReference {
+        let url = Fixtures.url("models/\(fixture)/reference.json")
+        return try JSONDecoder().decode(FixtureReference.self, from: Data(contentsOf: url))
+    }
+}
