@@ -65,8 +65,10 @@ struct KernelTests {
 
     /// Results are bit-identical for 1, 2, 3 and 4 threads and across tile shapes: the
     /// matrix-vector product of one token equals that token's row of a batched product.
-    @Test func productsAreBitIdenticalAcrossThreadsAndBatching() throws {
-        let n = 100, outFeatures = 37, rows = 7
+    /// Widths on both sides of the decode kernel's switch from one row to four at a time.
+    @Test(arguments: [100, 4113])
+    func productsAreBitIdenticalAcrossThreadsAndBatching(n: Int) throws {
+        let outFeatures = 37, rows = 7
         let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: .bf16)
         let x = randomFloats(rows * n, seed: 2)
         let single = product(w, x, rows: rows, threads: 1)

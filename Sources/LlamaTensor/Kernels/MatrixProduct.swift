@@ -43,15 +43,21 @@ public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
     }
 }
 
-/// The tiled kernels behind `matrixProduct`, specialized per weight format.
+/// The kernels behind `matrixProduct`, specialized per weight format.
 ///
-/// A tile is 4 weight rows × 3 tokens: each group of widened weights is used for three
-/// tokens (prefill), 12 accumulators fit the 16 vector registers of AVX2. Decode uses the
-/// 4 × 1 tile, whose four independent accumulators hide the latency of the additions.
-/// Every element's arithmetic is the same in every tile shape (see `dotOne`).
+/// Every output element is computed the same way (see `dotOne`): per block of 16 weights,
+/// the products with the even and the odd activations are added together first, then to
+/// one `SIMD8` accumulator. The accumulator's dependency chain is then one addition per
+/// block, short enough that a single row keeps up with memory.
+///
+/// Decode (one token) walks one weight row at a time, or four at a time for long rows
+/// (see `decodeRows`). Prefill uses a 4 weight rows × 3 tokens tile: each widened group of
+/// weights serves three tokens, and the 12 accumulators fit the 16 vector registers of AVX2.
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
     static var tokenTile: Int { 3 }
+    /// The widest rows decode takes one at a time (see `decodeRows`).
+    static var singleRowLimit: Int { 4096 }
 
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
                     into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
@@ -59,6 +65,10 @@ enum TiledProduct<Format: WeightFormat> {
         let base = weights.baseAddress
         let rowBytes = n * Format.byteSize
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
+            if tokens == 1 {
+                decodeRows(range, base: base, rowBytes: rowBytes, n: n, x, out: out)
+                return
+            }
             var r = range.lowerBound
             while r + rowTile <= range.upperBound {
                 let w = base + r * rowBytes
@@ -84,21 +94,41 @@ enum TiledProduct<Format: WeightFormat> {
         }
     }
 
-    /// The reference arithmetic for one output element; the tiles repeat it exactly:
-    /// one `SIMD8` accumulator gains `even·xEven` then `odd·xOdd` per block of 16, is
-    /// summed horizontally, and the leftover pairs and a last odd element are added in
-    /// order.
+    /// The reference arithmetic for one output element; every kernel repeats it exactly:
+    /// per block of 16 weights, `acc += weights[even] · xEven + weights[odd] · xOdd`; then
+    /// the horizontal sum, and the leftover pairs and a last odd element added in order.
     @inline(__always)
     static func dotOne(_ w: UnsafeRawPointer, n: Int, _ x: SplitActivations, token: Int) -> Float {
         let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
-        let blocks = n / 16
         var acc = SIMD8<Float>()
-        for b in 0..<blocks {
-            let (we, wo) = Format.widenPairs(w, block: b)
-            acc += we * load8(xe, b)
-            acc += wo * load8(xo, b)
+        for b in 0..<(n / 16) {
+            let p = Format.widenPairs(w, block: b)
+            acc += p.even * load8(xe, b) + p.odd * load8(xo, b)
         }
         return finish(acc, w, n: n, xe: xe, xo: xo)
+    }
+
+    /// Decode: rows in `range`, one token.
+    ///
+    /// Rows of up to 4,096 columns go one at a time: the weights stream through in one
+    /// sequential run and the activations (16 KiB at most) stay in the L1 cache. Longer
+    /// rows would push the activations out of L1 on every row, so they go four rows at a
+    /// time, reading each block of activations once for four rows. (Splitting long rows
+    /// into column chunks instead was measured slower: the hardware prefetcher stops at
+    /// every 4 KiB page boundary the chunks jump across.)
+    static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
+                           _ x: SplitActivations, out: UnsafeMutablePointer<Float>) {
+        var r = range.lowerBound
+        if n > singleRowLimit {
+            while r + 4 <= range.upperBound {
+                tile4x1(base + r * rowBytes, rowBytes: rowBytes, n: n, x, token: 0, out: out + r)
+                r += 4
+            }
+        }
+        while r < range.upperBound {
+            out[r] = dotOne(base + r * rowBytes, n: n, x, token: 0)
+            r += 1
+        }
     }
 
     @inline(__always)
@@ -113,10 +143,10 @@ enum TiledProduct<Format: WeightFormat> {
             let p1 = Format.widenPairs(w1, block: b)
             let p2 = Format.widenPairs(w2, block: b)
             let p3 = Format.widenPairs(w3, block: b)
-            a0 += p0.even * e; a0 += p0.odd * o
-            a1 += p1.even * e; a1 += p1.odd * o
-            a2 += p2.even * e; a2 += p2.odd * o
-            a3 += p3.even * e; a3 += p3.odd * o
+            a0 += p0.even * e + p0.odd * o
+            a1 += p1.even * e + p1.odd * o
+            a2 += p2.even * e + p2.odd * o
+            a3 += p3.even * e + p3.odd * o
         }
         out[0] = finish(a0, w0, n: n, xe: xe, xo: xo)
         out[1] = finish(a1, w1, n: n, xe: xe, xo: xo)
@@ -142,21 +172,21 @@ enum TiledProduct<Format: WeightFormat> {
             let e1 = load8(xe1, b), o1 = load8(xo1, b)
             let e2 = load8(xe2, b), o2 = load8(xo2, b)
             let p0 = Format.widenPairs(w0, block: b)
-            a00 += p0.even * e0; a00 += p0.odd * o0
-            a01 += p0.even * e1; a01 += p0.odd * o1
-            a02 += p0.even * e2; a02 += p0.odd * o2
+            a00 += p0.even * e0 + p0.odd * o0
+            a01 += p0.even * e1 + p0.odd * o1
+            a02 += p0.even * e2 + p0.odd * o2
             let p1 = Format.widenPairs(w1, block: b)
-            a10 += p1.even * e0; a10 += p1.odd * o0
-            a11 += p1.even * e1; a11 += p1.odd * o1
-            a12 += p1.even * e2; a12 += p1.odd * o2
+            a10 += p1.even * e0 + p1.odd * o0
+            a11 += p1.even * e1 + p1.odd * o1
+            a12 += p1.even * e2 + p1.odd * o2
             let p2 = Format.widenPairs(w2, block: b)
-            a20 += p2.even * e0; a20 += p2.odd * o0
-            a21 += p2.even * e1; a21 += p2.odd * o1
-            a22 += p2.even * e2; a22 += p2.odd * o2
+            a20 += p2.even * e0 + p2.odd * o0
+            a21 += p2.even * e1 + p2.odd * o1
+            a22 += p2.even * e2 + p2.odd * o2
             let p3 = Format.widenPairs(w3, block: b)
-            a30 += p3.even * e0; a30 += p3.odd * o0
-            a31 += p3.even * e1; a31 += p3.odd * o1
-            a32 += p3.even * e2; a32 += p3.odd * o2
+            a30 += p3.even * e0 + p3.odd * o0
+            a31 += p3.even * e1 + p3.odd * o1
+            a32 += p3.even * e2 + p3.odd * o2
         }
         out[0] = finish(a00, w0, n: n, xe: xe0, xo: xo0)
         out[1] = finish(a10, w1, n: n, xe: xe0, xo: xo0)
