@@ -3,6 +3,7 @@
 //   swift run -c release llama-bench kernels [--threads N]
 //   swift run -c release llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
 //                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
+//                                          [--rounds 3]
 //
 // Every speed is reported next to the machine's sustained read bandwidth, measured by
 // this same program in the same run.
@@ -26,7 +27,7 @@ struct KernelReport: Encodable {
 let usageText = """
 usage: llama-bench kernels [--threads N]
        llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
-                         [--prompt-tokens N] [--positions P,P,...] [--steps N]
+                         [--prompt-tokens N] [--positions P,P,...] [--steps N] [--rounds N]
 
 """
 
@@ -45,7 +46,7 @@ let options: [String: String] = { (flags: [String]) in
     var flags = flags, options: [String: String] = [:]
     while !flags.isEmpty {
         let flag = flags.removeFirst()
-        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps"].contains(flag) else {
+        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps", "--rounds"].contains(flag) else {
             fail("unknown option \(flag)")
         }
         guard !flags.isEmpty else { fail("\(flag) needs a value") }
@@ -94,9 +95,11 @@ do {
             transformer = try Transformer(weights: weights, params: params, contextLength: context, threadCount: threads)
             name = shape
         }
-        let bandwidth = Bandwidth.measureRead(pool: pool)
         let result = try ModelBenchmark.run(transformer, name: name, promptTokens: promptTokens,
-                                            positions: positions, stepsPerPosition: steps, bandwidth: bandwidth)
+                                            positions: positions, stepsPerPosition: steps,
+                                            rounds: intOption("--rounds", default: 3)) {
+            Bandwidth.measureRead(bytes: 512 << 20, repeats: 3, pool: pool)
+        }
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
     default:
         fail("unknown benchmark \(mode)")

@@ -58,33 +58,44 @@ struct Attention {
             }
         }
 
-        // Each (token, query head) pair is independent: spread them over the threads. The
-        // work for one pair is the same whatever the split, so the output does not depend
-        // on the thread count, and a prompt token gets the same result in prefill as it
-        // would in decode.
+        // Each (token, KV head) pair is independent: spread them over the threads. The query
+        // heads that share a KV head (GQA) are done together, so each cached key and value
+        // is read once for the whole group while it sits in the L1 cache, instead of once
+        // per query head. Every head's arithmetic is the same whatever the grouping and the
+        // split, so the output does not depend on the thread count, and a prompt token gets
+        // the same result in prefill as it would in decode.
         let groupSize = nHeads / nKVHeads  // query heads sharing one KV head (GQA)
         let scale = Float(Double(headDim).squareRoot())
         let contextLength = cache.capacity
-        pool.parallelChunks(rows * nHeads) { chunk, items in
-            let scores = state.scores.pointer + chunk * contextLength
+        pool.parallelChunks(rows * nKVHeads) { chunk, items in
+            let groupScores = state.scores.pointer + chunk * groupSize * contextLength
             for item in items {
-                let t = item / nHeads, h = item % nHeads
+                let t = item / nKVHeads, g = item % nKVHeads
                 let position = start + t
-                let query = state.q.row(t, width: queryWidth) + h * headDim
-                let keys = cache.keys(layer: layer, head: h / groupSize)
-                let values = cache.values(layer: layer, head: h / groupSize)
+                let firstHead = g * groupSize
+                let queries = state.q.row(t, width: queryWidth) + firstHead * headDim
+                let outs = state.heads.row(t, width: queryWidth) + firstHead * headDim
+                let keys = cache.keys(layer: layer, head: g)
+                let values = cache.values(layer: layer, head: g)
                 // Score: q·k / sqrt(head_dim) for every position up to this token's own;
                 // the causal mask is simply not computing the later ones.
                 for j in 0...position {
-                    scores[j] = dot(query, keys + j * headDim, count: headDim) / scale
+                    let key = keys + j * headDim
+                    for h in 0..<groupSize {
+                        groupScores[h * contextLength + j] = dot(queries + h * headDim, key, count: headDim) / scale
+                    }
                 }
-                // Softmax over the visible positions, in f32.
-                softmax(UnsafeMutableBufferPointer(start: scores, count: position + 1))
+                // Softmax over the visible positions, in f32, per head.
+                for h in 0..<groupSize {
+                    softmax(UnsafeMutableBufferPointer(start: groupScores + h * contextLength, count: position + 1))
+                }
                 // Mix: the probability-weighted sum of the values.
-                let out = state.heads.row(t, width: queryWidth) + h * headDim
-                out.update(repeating: 0, count: headDim)
+                outs.update(repeating: 0, count: groupSize * headDim)
                 for j in 0...position {
-                    addScaled(values + j * headDim, scale: scores[j], into: out, count: headDim)
+                    let value = values + j * headDim
+                    for h in 0..<groupSize {
+                        addScaled(value, scale: groupScores[h * contextLength + j], into: outs + h * headDim, count: headDim)
+                    }
                 }
             }
         }

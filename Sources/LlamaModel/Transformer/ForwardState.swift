@@ -48,7 +48,8 @@ final class ForwardState {
     let gate: FloatBuffer
     /// `[batch, ffnHiddenDim]`: `w3 · x`.
     let up: FloatBuffer
-    /// `[threads, contextLength]`: one row of attention scores per worker.
+    /// `[threads, nHeads / nKVHeads, contextLength]`: a row of attention scores for each
+    /// query head of the group a worker is on.
     let scores: FloatBuffer
     /// `[vocabSize]`: the logits of the last token.
     let logits: FloatBuffer
@@ -71,7 +72,7 @@ final class ForwardState {
         heads = FloatBuffer(batchCapacity * queryDim)
         gate = FloatBuffer(batchCapacity * hidden)
         up = FloatBuffer(batchCapacity * hidden)
-        scores = FloatBuffer(threads * contextLength)
+        scores = FloatBuffer(threads * (params.nHeads / params.nKVHeads) * contextLength)
         logits = FloatBuffer(params.vocabSize)
         splitModel = SplitActivations(width: dim, capacity: batchCapacity)  // queryDim == dim
         splitHidden = SplitActivations(width: hidden, capacity: batchCapacity)
