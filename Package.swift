@@ -58,7 +58,7 @@ let package = Package(
         // Runs the built llama-cli binary (the dependency makes `swift build --build-tests` build it).
         .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "TestSupport"]),
         // The chapters stay true to the code: excerpts, links and transcripts are checked.
-        .testTarget(name: "DocumentationTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "DocumentationTests", dependencies: ["llama-cli", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,6 +20,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// The forward pass was asked to start at a position other than the cache's end.
     case positionMismatch(expected: Int, found: Int)
 
+    /// One line naming what went wrong, with the values involved.
     public var description: String {
         switch self {
         case let .tokenOutOfRange(id, size):

@@ -70,11 +70,13 @@ public struct ModelParams: Codable, Sendable, Equatable {
     /// rounded up to a multiple of `multiple_of`. 14,336 for 8B, 8,192 for 1B.
     public var ffnHiddenDim: Int {
         // Python's float arithmetic and int() truncation, step by step: the same doubles.
+        // doc: ffn-hidden-dim
         var hidden = Int(2 * Double(4 * dim) / 3)
         if let ffnDimMultiplier {
             hidden = Int(ffnDimMultiplier * Double(hidden))
         }
         return multipleOf * ((hidden + multipleOf - 1) / multipleOf)
+        // doc: end
     }
 
     /// Reads and validates `params.json`.

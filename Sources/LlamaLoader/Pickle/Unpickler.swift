@@ -178,12 +178,14 @@ package final class Unpickler {
                 throw invalid("STACK_GLOBAL expects a module and a name as strings")
             }
             stack.append(.global(try allowListed(module: module, name: name)))
+        // doc: pickle-reduce
         case .reduce:
             let arguments = try pop(), callable = try pop()
             guard case .global(let global) = callable, case .tuple(let tuple) = arguments else {
                 throw invalid("REDUCE expects a global and a tuple, found \(callable.kindDescription) and \(arguments.kindDescription)")
             }
             stack.append(try call(global, tuple.items))
+        // doc: end
         case .newObj, .newObjEx:
             if opcode == .newObjEx { _ = try pop() }  // keyword arguments
             let arguments = try pop(), cls = try pop()
@@ -199,8 +201,10 @@ package final class Unpickler {
             case .dict, .list, .tensor: break
             case let other: throw invalid("BUILD on \(other.kindDescription)")
             }
+        // doc: pickle-persistent-id
         case .binPersId:
             stack.append(try persistentLoad(try pop()))
+        // doc: end
 
         case .persId, .inst, .obj, .string, .unicode, .ext1, .ext2, .ext4,
              .emptySet, .addItems, .frozenSet, .byteArray8, .nextBuffer, .readonlyBuffer:

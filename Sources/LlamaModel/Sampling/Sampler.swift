@@ -137,6 +137,7 @@ public struct Sampler {
         }
         sortByProbability()
 
+        // doc: top-p
         var before: Float = 0
         var kept = 0
         for id in candidates {
@@ -145,6 +146,7 @@ public struct Sampler {
             kept += 1
         }
         candidates.removeSubrange(kept...)
+        // doc: end
     }
 
     private mutating func sortByProbability() {

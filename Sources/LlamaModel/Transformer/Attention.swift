@@ -70,6 +70,7 @@ struct Attention {
         pool.parallelChunks(rows * nKVHeads) { chunk, items in
             let groupScores = state.scores.pointer + chunk * groupSize * contextLength
             for item in items {
+                // doc: attention-group
                 let t = item / nKVHeads, g = item % nKVHeads
                 let position = start + t
                 let firstHead = g * groupSize
@@ -97,6 +98,7 @@ struct Attention {
                         addScaled(value, scale: groupScores[h * contextLength + j], into: outs + h * headDim, count: headDim)
                     }
                 }
+                // doc: end
             }
         }
 

@@ -19,6 +19,7 @@ struct FeedForward {
     /// Reads `rows` rows of `state.normalized`, writes `state.delta`.
     func callAsFunction(_ state: ForwardState, rows: Int, pool: ThreadPool) {
         let hidden = w1.shape[0]
+        // doc: swiglu
         state.splitModel.load(state.normalized.pointer, rows: rows)
         matrixProduct(w1, state.splitModel, rows: rows, into: state.gate.pointer, pool: pool)
         matrixProduct(w3, state.splitModel, rows: rows, into: state.up.pointer, pool: pool)
@@ -28,5 +29,6 @@ struct FeedForward {
                      into: UnsafeMutableBufferPointer(start: state.gate.pointer, count: count))
         state.splitHidden.load(state.gate.pointer, rows: rows)
         matrixProduct(w2, state.splitHidden, rows: rows, into: state.delta.pointer, pool: pool)
+        // doc: end
     }
 }

@@ -173,6 +173,7 @@ public final class Transformer: @unchecked Sendable {
     /// One batch of up to `batchCapacity` tokens through every layer.
     private func runBatch(_ ids: UnsafeBufferPointer<Int32>, start: Int) {
         let dim = params.dim
+        // doc: embed-and-blocks
         // Embed: each token's row of the embedding table, widened to f32.
         for (t, id) in ids.enumerated() {
             widenRow(of: tokEmbeddings, row: Int(id), into: state.x.row(t, width: dim))
@@ -182,6 +183,7 @@ public final class Transformer: @unchecked Sendable {
             block(state, rows: ids.count, start: start, cache: cache, rope: rope, pool: pool)
         }
         cache.count = start + ids.count
+        // doc: end
         lastBatchRows = ids.count
     }
 
@@ -190,10 +192,12 @@ public final class Transformer: @unchecked Sendable {
     /// The final norm and the output head, for the last token of the last batch.
     private func logitsOfLastToken() -> UnsafeBufferPointer<Float> {
         let dim = params.dim
+        // doc: logits-last-token
         let last = state.x.row(lastBatchRows - 1, width: dim)
         norm(last, rows: 1, into: state.normalized.pointer)
         state.splitModel.load(state.normalized.pointer, rows: 1)
         matrixVectorProduct(output, state.splitModel, into: state.logits.pointer, pool: pool)
+        // doc: end
         return state.logits.prefix(params.vocabSize)
     }
 }

@@ -99,6 +99,7 @@ enum TiledProduct<Format: WeightFormat> {
     /// the horizontal sum, and the leftover pairs and a last odd element added in order.
     @inline(__always)
     static func dotOne(_ w: UnsafeRawPointer, n: Int, _ x: SplitActivations, token: Int) -> Float {
+        // doc: dot-one
         let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
         var acc = SIMD8<Float>()
         for b in 0..<(n / 16) {
@@ -106,6 +107,7 @@ enum TiledProduct<Format: WeightFormat> {
             acc += pairProduct(p.even, load8(xe, b), p.odd, load8(xo, b))
         }
         return finish(acc, w, n: n, xe: xe, xo: xo)
+        // doc: end
     }
 
     /// Decode: rows in `range`, one token.

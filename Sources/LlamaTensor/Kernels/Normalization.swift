@@ -28,9 +28,11 @@ public func rmsNorm(_ x: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer
         sumOfSquares += xp[i] * xp[i]
         i += 1
     }
+    // doc: rms-norm-scale
     // Meta: x * torch.rsqrt(x.pow(2).mean(-1) + eps), then times the weight.
     let scale = 1 / (sumOfSquares / Float(n) + epsilon).squareRoot()
     for j in 0..<n {
         op[j] = (xp[j] * scale) * wp[j]
+    // doc: end
     }
 }

@@ -22,11 +22,13 @@ public func applyRotaryEmbedding(_ x: UnsafeMutablePointer<Float>, headCount: In
     let half = headDim / 2
     for h in 0..<headCount {
         let head = x + h * headDim
+        // doc: rope-rotate
         for i in 0..<half {
             let a = head[2 * i], b = head[2 * i + 1]
             let c = cos[i], s = sin[i]
             head[2 * i] = a * c - b * s
             head[2 * i + 1] = a * s + b * c
         }
+        // doc: end
     }
 }

@@ -24,10 +24,12 @@ enum BFloat16Weights: WeightFormat {
     static func widenPairs(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD8<Float>, odd: SIMD8<Float>) {
         // Lane i holds bf16 element 2i in its low half and 2i+1 in its high half
         // (little-endian), so `<< 16` is element 2i as a Float and masking keeps 2i+1.
+        // doc: widen-bf16
         let bits = row.loadUnaligned(fromByteOffset: block &* 32, as: SIMD8<UInt32>.self)
         let even = unsafeBitCast(bits &<< 16, to: SIMD8<Float>.self)
         let odd = unsafeBitCast(bits & 0xFFFF_0000, to: SIMD8<Float>.self)
         return (even, odd)
+        // doc: end
     }
 
     @inline(__always)

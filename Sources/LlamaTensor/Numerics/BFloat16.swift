@@ -27,6 +27,7 @@ public struct BFloat16: Hashable, Sendable {
     /// Rounds a `Float` to the nearest `BFloat16`, ties to even. NaN stays NaN.
     @inlinable
     public init(_ value: Float) {
+        // doc: bfloat16-from-float
         let bits = value.bitPattern
         if value.isNaN {
             // PyTorch (c10/util/BFloat16.h) returns the canonical quiet NaN for any NaN;
@@ -40,6 +41,7 @@ public struct BFloat16: Hashable, Sendable {
         // infinity.
         let roundingBias = 0x7FFF &+ ((bits >> 16) & 1)
         self.bitPattern = UInt16(truncatingIfNeeded: (bits &+ roundingBias) >> 16)
+        // doc: end
     }
 
     /// The exact `Float` value of this number.

@@ -161,6 +161,7 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     /// A shape was given `count` elements that it cannot hold.
     case elementCountMismatch(shape: Shape, count: Int)
 
+    /// One line naming what went wrong, with the values involved.
     public var description: String {
         switch self {
         case let .outOfBounds(shape, dtype, offset, storageBytes):

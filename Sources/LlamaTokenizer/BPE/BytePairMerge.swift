@@ -46,6 +46,7 @@ extension TokenTable {
                 let start = parts[index].start
                 return rank(bytes + start, length: parts[index + 3].start - start)
             }
+            // doc: bpe-merge-loop
             while minRank != TokenTable.noRank {
                 let index = minIndex
                 if index > 0 { parts[index - 1].rank = mergedRank(index - 1) }
@@ -64,6 +65,7 @@ extension TokenTable {
                     minIndex = scan
                 }
             }
+            // doc: end
             // Every remaining part is a single byte or a merge that was found to be a
             // token, so each lookup succeeds.
             for index in 0..<(partCount - 1) {

@@ -33,6 +33,7 @@ public struct StreamingTextDecoder: Sendable {
     /// - Throws: `TokenizerError.tokenOutOfRange`; nothing is added then.
     /// - Complexity: O(bytes of the token + bytes pending).
     public mutating func append(_ id: Int32) throws -> String {
+        // doc: streaming-append
         pending.append(contentsOf: try tokenizer.tokenBytes(id))
         let (text, settled) = pending.withUnsafeBufferPointer { bytes in
             let settled = UTF8Repair.settledPrefixLength(bytes)
@@ -40,6 +41,7 @@ public struct StreamingTextDecoder: Sendable {
         }
         pending.removeFirst(settled)
         return text
+        // doc: end
     }
 
     /// Returns whatever is still held back, a truncated character becoming U+FFFD, and

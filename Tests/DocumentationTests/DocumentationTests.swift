@@ -1,0 +1,265 @@
+// The chapters stay true to the code. A chapter that drifts fails here:
+//   - an excerpt (`<!-- excerpt: PATH#NAME -->` before a ```swift block) must equal the
+//     region of PATH between `// doc: NAME` and `// doc: end`;
+//   - a `$ llama-cli ...` line in a ```console block must print what the chapter shows;
+//   - relative links must lead to files that exist, and so must the chapters that source
+//     file headers name;
+//   - every public declaration of the four libraries must have a `///` doc comment.
+
+import Foundation
+import Testing
+import TestSupport
+
+private let root = Fixtures.repositoryRoot
+
+/// Every Markdown file of the documentation, plus the READMEs that link into it.
+private func markdownFiles() throws -> [URL] {
+    var files = [root.appendingPathComponent("README.md"),
+                 root.appendingPathComponent("Models/demo/README.md")]
+    let folder = root.appendingPathComponent("Documentation")
+    let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+    while let url = enumerator?.nextObject() as? URL {
+        if url.pathExtension == "md" { files.append(url) }
+    }
+    return files.filter { FileManager.default.fileExists(atPath: $0.path) }.sorted { $0.path < $1.path }
+}
+
+private func swiftFiles(under folder: String) -> [URL] {
+    let enumerator = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)
+    var files: [URL] = []
+    while let url = enumerator?.nextObject() as? URL {
+        if url.pathExtension == "swift" { files.append(url) }
+    }
+    return files.sorted { $0.path < $1.path }
+}
+
+private func lines(_ url: URL) throws -> [String] {
+    try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n")
+}
+
+private func relative(_ url: URL) -> String {
+    String(url.path.dropFirst(root.path.count + 1))
+}
+
+/// `text` with the indentation all its non-empty lines share removed.
+func dedent(_ text: [String]) -> [String] {
+    let indents = text.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        .map { $0.prefix { $0 == " " }.count }
+    let common = indents.min() ?? 0
+    return text.map { $0.count >= common ? String($0.dropFirst(common)) : $0.trimmingCharacters(in: .whitespaces) }
+}
+
+/// The lines of the region `// doc: name` ... `// doc: end` in a source file.
+func region(_ name: String, in url: URL) throws -> [String]? {
+    let all = try lines(url)
+    let starts = all.indices.filter { all[$0].trimmingCharacters(in: .whitespaces) == "// doc: \(name)" }
+    guard starts.count == 1, let start = starts.first else { return nil }
+    guard let end = all[(start + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "// doc: end" }) else {
+        return nil
+    }
+    return dedent(Array(all[(start + 1)..<end]))
+}
+
+/// A fenced block that follows line `index` (the opening fence), up to the closing fence.
+private func fencedBlock(_ all: [String], openingAt index: Int) -> [String] {
+    var body: [String] = []
+    var i = index + 1
+    while i < all.count, all[i].trimmingCharacters(in: .whitespaces) != "```" {
+        body.append(all[i])
+        i += 1
+    }
+    return body
+}
+
+@Suite("Documentation")
+struct DocumentationTests {
+    @Test func excerptsMatchTheirSourceRegions() throws {
+        var count = 0
+        for file in try markdownFiles() {
+            let all = try lines(file)
+            for (index, line) in all.enumerated() {
+                guard let range = line.range(of: "<!-- excerpt: "), let close = line.range(of: " -->") else { continue }
+                let reference = String(line[range.upperBound..<close.lowerBound])
+                let parts = reference.split(separator: "#", maxSplits: 1).map(String.init)
+                let place = "\(relative(file)):\(index + 1)"
+                guard parts.count == 2 else { Issue.record("\(place): expected PATH#NAME, found \(reference)"); continue }
+                let source = root.appendingPathComponent(parts[0])
+                guard FileManager.default.fileExists(atPath: source.path) else {
+                    Issue.record("\(place): \(parts[0]) does not exist")
+                    continue
+                }
+                guard let expected = try region(parts[1], in: source) else {
+                    Issue.record("\(place): no single region '// doc: \(parts[1])' ... '// doc: end' in \(parts[0])")
+                    continue
+                }
+                guard index + 1 < all.count, all[index + 1].hasPrefix("```swift") else {
+                    Issue.record("\(place): the excerpt marker must be followed by a ```swift block")
+                    continue
+                }
+                let shown = fencedBlock(all, openingAt: index + 1)
+                #expect(shown == expected, "\(place): the excerpt differs from \(parts[0])#\(parts[1]); copy the region again")
+                count += 1
+            }
+        }
+        #expect(count >= 10, "expected the chapters to show at least 10 excerpts, found \(count)")
+    }
+
+    @Test func everyRegionMarkerIsClosedAndUnique() throws {
+        for file in swiftFiles(under: "Sources") + swiftFiles(under: "Documentation") {
+            let all = try lines(file)
+            var open: String? = nil
+            var names = Set<String>()
+            for (index, line) in all.enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard trimmed.hasPrefix("// doc: ") else { continue }
+                let name = String(trimmed.dropFirst("// doc: ".count))
+                let place = "\(relative(file)):\(index + 1)"
+                if name == "end" {
+                    #expect(open != nil, "\(place): '// doc: end' without an open region")
+                    open = nil
+                } else {
+                    #expect(open == nil, "\(place): region \(name) opens inside region \(open ?? "")")
+                    #expect(names.insert(name).inserted, "\(place): region \(name) appears twice")
+                    open = name
+                }
+            }
+            #expect(open == nil, "\(relative(file)): region \(open ?? "") is never closed")
+        }
+    }
+
+    @Test func relativeLinksResolve() throws {
+        let link = try Regex(#"\]\(([^)\s]+)\)"#)
+        for file in try markdownFiles() {
+            for (index, line) in try lines(file).enumerated() {
+                for match in line.matches(of: link) {
+                    guard let target = match.output[1].substring.map(String.init) else { continue }
+                    if target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("mailto:")
+                        || target.hasPrefix("#") { continue }
+                    let path = String(target.split(separator: "#", maxSplits: 1)[0])
+                    let resolved = file.deletingLastPathComponent().appendingPathComponent(path).standardizedFileURL
+                    #expect(FileManager.default.fileExists(atPath: resolved.path),
+                            "\(relative(file)):\(index + 1): link to \(target) leads nowhere")
+                }
+            }
+        }
+    }
+
+    @Test func sourceHeadersNameChaptersThatExist() throws {
+        let chapter = try Regex(#"Documentation/([0-9]{2}-[A-Za-z0-9-]+\.md)"#)
+        var count = 0
+        for file in swiftFiles(under: "Sources") {
+            for (index, line) in try lines(file).prefix(12).enumerated() {
+                for match in line.matches(of: chapter) {
+                    guard let name = match.output[1].substring else { continue }
+                    let path = root.appendingPathComponent("Documentation/\(name)").path
+                    #expect(FileManager.default.fileExists(atPath: path), "\(relative(file)):\(index + 1): names \(name), which does not exist")
+                    count += 1
+                }
+            }
+        }
+        #expect(count > 30)
+    }
+
+    @Test func everyPublicDeclarationHasADocComment() throws {
+        let declaration = try Regex(
+            #"^\s*(?:@[\w.]+(?:\([^)]*\))?\s+)*public\s+(?:(?:static|final|override|mutating|nonmutating|nonisolated|indirect|convenience|required)\s+)*(?:func|var|let|init|struct|class|enum|case|protocol|typealias|subscript|actor)\b"#)
+        var missing: [String] = []
+        for module in ["LlamaTensor", "LlamaLoader", "LlamaTokenizer", "LlamaModel"] {
+            for file in swiftFiles(under: "Sources/\(module)") {
+                let all = try lines(file)
+                for (index, line) in all.enumerated() where line.firstMatch(of: declaration) != nil {
+                    // Walk up over attributes on lines of their own.
+                    var previous = index - 1
+                    while previous >= 0, all[previous].trimmingCharacters(in: .whitespaces).hasPrefix("@") {
+                        previous -= 1
+                    }
+                    let above = previous >= 0 ? all[previous].trimmingCharacters(in: .whitespaces) : ""
+                    if !(above.hasPrefix("///") || above.hasSuffix("*/")) {
+                        missing.append("\(relative(file)):\(index + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                    }
+                }
+            }
+        }
+        #expect(missing.isEmpty, "public declarations without a /// doc comment:\n\(missing.joined(separator: "\n"))")
+    }
+}
+
+// MARK: - Transcripts
+
+/// Splits a shell command line into words: spaces separate, "double" and 'single' quotes
+/// group (enough for the transcripts in the chapters).
+func shellWords(_ line: String) -> [String] {
+    var words: [String] = [], current = "", quote: Character? = nil, inWord = false
+    for character in line {
+        if let open = quote {
+            if character == open { quote = nil } else { current.append(character) }
+        } else if character == "\"" || character == "'" {
+            quote = character
+            inWord = true
+        } else if character == " " {
+            if inWord { words.append(current); current = ""; inWord = false }
+        } else {
+            current.append(character)
+            inWord = true
+        }
+    }
+    if inWord { words.append(current) }
+    return words
+}
+
+private func llamaCLI() throws -> URL {
+    var folder = Bundle.main.bundleURL
+    for _ in 0..<3 {
+        let candidate = folder.appendingPathComponent("llama-cli")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        folder.deleteLastPathComponent()
+    }
+    return root.appendingPathComponent(".build/debug/llama-cli")
+}
+
+@Suite("Documentation transcripts")
+struct TranscriptTests {
+    /// Each `$ llama-cli ...` line of a ```console block is run from the repository root
+    /// (so the demo model is the default), and must print exactly the lines after it.
+    @Test func consoleTranscriptsMatchWhatTheToolPrints() throws {
+        var count = 0
+        for file in try markdownFiles() {
+            let all = try lines(file)
+            for (index, line) in all.enumerated() where line.hasPrefix("```console") {
+                let block = fencedBlock(all, openingAt: index)
+                var i = 0
+                while i < block.count {
+                    guard block[i].hasPrefix("$ llama-cli ") else { i += 1; continue }
+                    let words = Array(shellWords(String(block[i].dropFirst(2))).dropFirst())
+                    var expected: [String] = []
+                    var j = i + 1
+                    while j < block.count, !block[j].hasPrefix("$ ") {
+                        expected.append(block[j])
+                        j += 1
+                    }
+                    let process = Process()
+                    process.executableURL = try llamaCLI()
+                    process.arguments = words
+                    process.currentDirectoryURL = root
+                    var environment = ProcessInfo.processInfo.environment
+                    environment["LLAMA_MODEL"] = nil
+                    process.environment = environment
+                    let output = Pipe()
+                    process.standardOutput = output
+                    process.standardError = FileHandle.nullDevice
+                    try process.run()
+                    let data = output.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    let printed = String(decoding: data, as: UTF8.self)
+                    let place = "\(relative(file)):\(index + i + 2)"
+                    #expect(process.terminationStatus == 0, "\(place): exit status \(process.terminationStatus)")
+                    #expect(printed.trimmingCharacters(in: .newlines) == expected.joined(separator: "\n").trimmingCharacters(in: .newlines),
+                            "\(place): the transcript differs from what llama-cli prints now:\n\(printed)")
+                    count += 1
+                    i = j
+                }
+            }
+        }
+        #expect(count >= 3, "expected at least 3 transcripts in the chapters, found \(count)")
+    }
+}
