@@ -107,8 +107,32 @@ struct KernelTests {
         }
     }
 
+    /// The vector exponential behind softmax, against the C library's expf over the whole
+    /// range softmax feeds it (x ≤ 0), including where results become subnormal and zero.
+    @Test func vectorExponentialMatchesExpf() {
+        var worst: Float = 0
+        var x: Float = -90
+        while x <= 0 {
+            let values = SIMD8<Float>((0..<8).map { x + Float($0) * 1e-3 })
+            let got = exponential8(values)
+            for k in 0..<8 {
+                let want = expf(values[k])
+                if want >= 2e-38 {
+                    worst = max(worst, abs(got[k] - want) / want)
+                } else {
+                    #expect(got[k] >= 0 && got[k] < 2e-38, "e^\(values[k]) = \(got[k])")
+                }
+            }
+            x += 0.0173
+        }
+        #expect(worst < 3e-7, "worst relative error \(worst)")
+        let special = exponential8(SIMD8<Float>(0, -.infinity, -87.4, -1000, 1e-30, -1e-30, -0.5, -88))
+        #expect(special[0] == 1 && special[1] == 0 && special[2] == 0 && special[3] == 0)
+        #expect(special[4] == 1 && special[5] == 1 && abs(special[6] - expf(-0.5)) < 1e-7 && special[7] == 0)
+    }
+
     @Test func softmaxMatchesReferenceAndHandlesMasks() {
-        for n in [1, 2, 9, 100] {
+        for n in [1, 2, 7, 8, 9, 100, 4001] {
             var x = randomFloats(n, seed: UInt64(n), scale: 20)
             let expected = ScalarReference.softmax(x)
             x.withUnsafeMutableBufferPointer { softmax($0) }
