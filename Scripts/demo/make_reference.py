@@ -11,6 +11,8 @@ pip unless --llama-models is given) and writes Tests/Fixtures/demo/reference.jso
                          (the tokenizer configured as Meta's tokenizer.py configures it)
   passage                <|begin_of_text|> + the first 255 held-out ids
   mean_log_likelihood    mean log p(next token) over the passage, from Meta's model
+  log_likelihoods        each of those log p(next token), in order (so a test may check a
+                         prefix of the passage: a debug build decodes only ~10 tokens/s)
   prompt / greedy        <|begin_of_text|> "The Python interpreter", then 48 greedy tokens
                          decoded with the KV cache as Meta's generation.py does
   greedy_text / margins  their text, and each step's top-1 minus top-2 logit
@@ -75,7 +77,8 @@ def main():
         sys.exit("the training model and Meta's model disagree; not writing references")
     log_probs = torch.log_softmax(meta_logits, dim=-1)
     targets = torch.tensor(passage[1:])
-    mean_log_likelihood = log_probs[:-1].gather(1, targets[:, None]).mean().item()
+    per_token = log_probs[:-1].gather(1, targets[:, None])[:, 0]
+    mean_log_likelihood = per_token.mean().item()
     ours_mean = torch.log_softmax(our_logits, dim=-1)[:-1].gather(1, targets[:, None]).mean().item()
     print(f"mean log-likelihood on held-out text: {mean_log_likelihood:.4f} (training model {ours_mean:.4f})")
 
@@ -109,6 +112,7 @@ def main():
         "heldout_ids": heldout_ids,
         "passage": passage,
         "mean_log_likelihood": mean_log_likelihood,
+        "log_likelihoods": [round(x, 6) for x in per_token.tolist()],
         "prompt_text": PROMPT,
         "prompt": prompt,
         "greedy": greedy,
