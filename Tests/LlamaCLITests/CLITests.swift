@@ -172,7 +172,8 @@ struct InteractiveCLITests {
 
     @Test func menuRunsChoicesAndLeavesCleanly() throws {
         let folder = try modelFolderWithByteTokenizer("mha-unscaled")
-        let result = try CLI.run(["--model", folder.path, "--max-tokens", "3"], stdin: "1\n2\n5\n7\nhello\nq\n")
+        let result = try CLI.run(["--model", folder.path, "--max-tokens", "3", "--temperature", "0"],
+                                 stdin: "1\n2\n5\n7\nhello\nq\n")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("tensors (39):"))  // choice 1: metadata
         #expect(result.stdout.contains("Always answer with emojis"))
