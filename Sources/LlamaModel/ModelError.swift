@@ -1,4 +1,5 @@
-// Errors of the model and generation layer.
+// Errors of the model and generation layer. Listed, with what the user sees, in
+// Documentation/15-Bad-Input.md.
 
 import LlamaLoader
 import LlamaTokenizer

@@ -148,7 +148,11 @@ struct DocumentationTests {
         let chapter = try Regex(#"Documentation/([0-9]{2}-[A-Za-z0-9-]+\.md)"#)
         var count = 0
         for file in swiftFiles(under: "Sources") {
-            for (index, line) in try lines(file).prefix(12).enumerated() {
+            let header = try lines(file).prefix(30)
+            // The four libraries: every file says where it is explained.
+            #expect(!relative(file).hasPrefix("Sources/Llama") || header.contains { $0.hasPrefix("//") && $0.contains("Documentation/") },
+                    "\(relative(file)): the header comment should name the chapter that explains this file")
+            for (index, line) in header.enumerated() {
                 for match in line.matches(of: chapter) {
                     guard let name = match.output[1].substring else { continue }
                     let path = root.appendingPathComponent("Documentation/\(name)").path

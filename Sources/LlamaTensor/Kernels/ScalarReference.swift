@@ -1,5 +1,6 @@
 // Plain scalar versions of every kernel, written for clarity, not speed. Tests compare the
-// SIMD, multi-threaded kernels against these; the chapter on kernels shows them first.
+// SIMD, multi-threaded kernels against these. The kernels are explained in
+// Documentation/05-Tensors-and-Kernels.md.
 
 import Foundation
 
