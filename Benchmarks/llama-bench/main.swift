@@ -1,6 +1,7 @@
 // llama-bench: performance of SwiftLlama, printed as JSON.
 //
 //   swift run -c release llama-bench kernels [--threads N]
+//   swift run -c release llama-bench open --model FILE.pth
 //   swift run -c release llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
 //                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
 //                                          [--rounds 3]
@@ -26,6 +27,7 @@ struct KernelReport: Encodable {
 
 let usageText = """
 usage: llama-bench kernels [--threads N]
+       llama-bench open --model FILE.pth
        llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
                          [--prompt-tokens N] [--positions P,P,...] [--steps N] [--rounds N]
 
@@ -101,6 +103,9 @@ do {
             Bandwidth.measureRead(bytes: 512 << 20, repeats: 3, pool: pool)
         }
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    case "open":
+        guard let path = options["--model"] else { fail("open needs --model FILE.pth") }
+        print(String(decoding: try encoder.encode(try OpenBenchmark.run(path: path)), as: UTF8.self))
     default:
         fail("unknown benchmark \(mode)")
     }
