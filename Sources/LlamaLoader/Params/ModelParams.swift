@@ -62,7 +62,7 @@ public struct ModelParams: Codable, Sendable, Equatable {
         self.ropeScaling = ropeScaling
     }
 
-    /// The width of one attention head: `dim / nHeads` (128 for every Llama 3 model).
+    /// The width of one attention head: `dim / nHeads` (64 for Llama 3.2 1B, 128 for 3B and 8B).
     public var headDim: Int { dim / nHeads }
 
     /// The FFN (SwiGLU) hidden size, derived as Meta's `FeedForward.__init__` does:

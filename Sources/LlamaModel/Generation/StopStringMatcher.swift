@@ -1,5 +1,5 @@
 // Holding back text that may be the start of a stop string. Explained in
-// Documentation/11-Output-and-Sampling.md.
+// Documentation/14-Streaming-Text.md.
 
 /// Finds the caller's stop strings in streamed text, releasing only text that can no
 /// longer be part of one.
@@ -20,6 +20,7 @@ struct StopStringMatcher {
     /// (the emitted text then ends just before it, and the rest is dropped).
     mutating func append(_ text: String) -> (release: String, stopped: Bool) {
         guard !stops.isEmpty else { return (text, false) }
+        // doc: stop-string-hold
         held.append(contentsOf: text.unicodeScalars)
         // A complete stop string: release what comes before the earliest one.
         if let end = earliestMatch() {
@@ -36,6 +37,7 @@ struct StopStringMatcher {
         let released = String(String.UnicodeScalarView(held[..<keepFrom]))
         held.removeFirst(keepFrom)
         return (released, false)
+        // doc: end
     }
 
     /// Everything still held (at the end of a generation that did not stop on a string).

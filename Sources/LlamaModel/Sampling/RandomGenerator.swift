@@ -25,6 +25,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
+        // doc: xoshiro-next
         let result = rotateLeft(state.1 &* 5, by: 7) &* 9
         let shifted = state.1 << 17
         state.2 ^= state.0
@@ -34,6 +35,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         state.2 ^= shifted
         state.3 = rotateLeft(state.3, by: 45)
         return result
+        // doc: end
     }
 
     /// A uniform `Float` in [0, 1): the top 24 bits, so every value is exactly

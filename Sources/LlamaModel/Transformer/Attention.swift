@@ -91,12 +91,9 @@ struct Attention {
                     softmax(UnsafeMutableBufferPointer(start: groupScores + h * contextLength, count: position + 1))
                 }
                 // Mix: the probability-weighted sum of the values.
-                outs.update(repeating: 0, count: groupSize * headDim)
-                for j in 0...position {
-                    let value = values + j * headDim
-                    for h in 0..<groupSize {
-                        addScaled(value, scale: groupScores[h * contextLength + j], into: outs + h * headDim, count: headDim)
-                    }
+                for h in 0..<groupSize {
+                    weightedSum(values, weights: groupScores + h * contextLength, count: position + 1,
+                                width: headDim, into: outs + h * headDim)
                 }
                 // doc: end
             }
@@ -105,5 +102,48 @@ struct Attention {
         // Project back: wo(heads).
         state.splitModel.load(state.heads.pointer, rows: rows)
         matrixProduct(wo, state.splitModel, rows: rows, into: state.delta.pointer, pool: pool)
+    }
+}
+
+/// `out = Σ_j weights[j] · rows[j]` over `count` rows of `width` floats.
+///
+/// Thirty-two columns at a time are summed in registers over all the rows, so the output is
+/// written once instead of being loaded and stored for every row. Each element still adds
+/// its terms in row order, starting from zero, so the result is the same as adding the
+/// rows one by one.
+@inline(__always)
+func weightedSum(_ rows: UnsafePointer<Float>, weights: UnsafePointer<Float>, count: Int, width: Int,
+                 into out: UnsafeMutablePointer<Float>) {
+    var column = 0
+    while column + 32 <= width {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        for j in 0..<count {
+            let row = UnsafeRawPointer(rows + j * width + column)
+            let w = SIMD8<Float>(repeating: weights[j])
+            a0 += w * row.loadUnaligned(as: SIMD8<Float>.self)
+            a1 += w * row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            a2 += w * row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            a3 += w * row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        }
+        let target = UnsafeMutableRawPointer(out + column)
+        target.storeBytes(of: a0, as: SIMD8<Float>.self)
+        target.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        target.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        target.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        column += 32
+    }
+    while column + 8 <= width {
+        var a = SIMD8<Float>()
+        for j in 0..<count {
+            a += SIMD8<Float>(repeating: weights[j]) * UnsafeRawPointer(rows + j * width + column).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        UnsafeMutableRawPointer(out + column).storeBytes(of: a, as: SIMD8<Float>.self)
+        column += 8
+    }
+    while column < width {
+        var a: Float = 0
+        for j in 0..<count { a += weights[j] * rows[j * width + column] }
+        out[column] = a
+        column += 1
     }
 }

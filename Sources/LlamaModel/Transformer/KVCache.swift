@@ -47,6 +47,7 @@ final class KVCache {
         munmap(base, byteCount)
     }
 
+    // doc: kv-cache-layout
     /// The keys of `layer`, KV head `head`: `capacity × headDim` floats.
     @inline(__always)
     func keys(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
@@ -58,6 +59,7 @@ final class KVCache {
     func values(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
         base.assumingMemoryBound(to: Float.self) + ((2 * layer + 1) * layerStride + head * capacity * headDim)
     }
+    // doc: end
 
     /// Forgets every position and gives the physical memory back to the system.
     func reset() {

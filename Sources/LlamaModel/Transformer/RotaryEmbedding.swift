@@ -51,12 +51,14 @@ struct RotaryEmbedding {
     static func frequencies(params: ModelParams) -> [Float] {
         let d = params.headDim
         let theta = Float(params.ropeTheta)
+        // doc: rope-frequencies
         var frequencies = (0..<(d / 2)).map { i -> Float in
             1 / powf(theta, Float(2 * i) / Float(d))
         }
         if params.useScaledRope {
             frequencies = frequencies.map { scaled($0, params.ropeScaling) }
         }
+        // doc: end
         return frequencies
     }
 

@@ -68,6 +68,7 @@ public struct ChatFormat: Sendable {
         self.tokenizer = tokenizer
     }
 
+    // doc: chat-message
     /// `<|start_header_id|>role<|end_header_id|>\n\n`, as Meta's `_encode_header`.
     /// - Parameter role: the speaker.
     /// - Returns: the header's ids.
@@ -85,6 +86,7 @@ public struct ChatFormat: Sendable {
         return encodeHeader(message.role) + tokenizer.encode(message.content)
             + [endsMessage ? tokenizer.endOfMessage : tokenizer.endOfTurn]
     }
+    // doc: end
 
     /// A prompt for the model: `<|begin_of_text|>`, every message, then the header of the
     /// assistant message the model is to write, as Meta's `encode_dialog_prompt`.

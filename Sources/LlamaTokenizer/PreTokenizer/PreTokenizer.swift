@@ -46,6 +46,7 @@ struct PreTokenizer {
     mutating func next() -> Range<Int>? {
         let start = position
         guard start < end else { return nil }
+        // doc: pretokenize-next
         let (first, firstLength) = scalarClass(at: start)
         var index = start + firstLength
         switch first {
@@ -72,6 +73,7 @@ struct PreTokenizer {
             index = whitespacePiece(start: start, first: first, afterFirst: index)
         }
         position = index
+        // doc: end
         return start..<index
     }
 

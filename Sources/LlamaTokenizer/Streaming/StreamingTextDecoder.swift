@@ -1,7 +1,7 @@
 // Streaming detokenization: a generated token may end in the middle of a character (an
 // emoji is often split over two or three tokens), so text is only emitted once its bytes
 // form whole characters.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/14-Streaming-Text.md
 
 /// Turns ids arriving one at a time into text pieces, holding back the bytes of a
 /// character until it is complete.
