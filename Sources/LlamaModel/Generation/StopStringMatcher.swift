@@ -28,7 +28,8 @@ struct StopStringMatcher {
             held.removeAll()
             return (released, true)
         }
-        // Otherwise keep the shortest tail that is a prefix of some stop string.
+        // Otherwise keep the longest tail that could still grow into a stop string: from the
+        // earliest position where the held text is a prefix of one.
         var keepFrom = held.count
         for start in held.indices where couldStartStop(at: start) {
             keepFrom = start

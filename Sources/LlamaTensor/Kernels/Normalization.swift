@@ -33,6 +33,6 @@ public func rmsNorm(_ x: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer
     let scale = 1 / (sumOfSquares / Float(n) + epsilon).squareRoot()
     for j in 0..<n {
         op[j] = (xp[j] * scale) * wp[j]
-    // doc: end
     }
+    // doc: end
 }
