@@ -6,21 +6,8 @@ import Testing
 import TestSupport
 @testable import LlamaTensor
 
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-    var g = SeededGenerator(seed: seed)
+    var g = SplitMix64(seed: seed)
     return (0..<count).map { _ in Float.random(in: -scale...scale, using: &g) }
 }
 
@@ -131,6 +118,30 @@ struct KernelTests {
         #expect(special[4] == 1 && special[5] == 1 && abs(special[6] - expf(-0.5)) < 1e-7 && special[7] == 0)
     }
 
+    /// The weighted sum of rows equals adding the rows one by one, in order, bit for bit,
+    /// on both sides of the 32- and 8-column blocks.
+    @Test func weightedSumEqualsAddingRowsInOrder() {
+        for width in [1, 7, 8, 33, 64, 96] {
+            for count in [1, 5, 100] {
+                let rows = randomFloats(width * count, seed: UInt64(width * 1000 + count))
+                let weights = randomFloats(count, seed: UInt64(count))
+                var expected = [Float](repeating: 0, count: width)
+                for j in 0..<count {
+                    for c in 0..<width { expected[c] += weights[j] * rows[j * width + c] }
+                }
+                var got = [Float](repeating: .nan, count: width)
+                rows.withUnsafeBufferPointer { r in
+                    weights.withUnsafeBufferPointer { w in
+                        got.withUnsafeMutableBufferPointer { o in
+                            weightedSum(r.baseAddress!, weights: w.baseAddress!, count: count, width: width, into: o.baseAddress!)
+                        }
+                    }
+                }
+                #expect(got == expected, "width \(width), \(count) rows")
+            }
+        }
+    }
+
     @Test func softmaxMatchesReferenceAndHandlesMasks() {
         for n in [1, 2, 7, 8, 9, 100, 4001] {
             var x = randomFloats(n, seed: UInt64(n), scale: 20)
@@ -185,12 +196,6 @@ struct KernelTests {
             }
             #expect(sum == zip(a, b).map { $0 + $1 })
             #expect(prod == zip(a, b).map { $0 * $1 })
-            var y = randomFloats(n, seed: 7)
-            let y0 = y
-            a.withUnsafeBufferPointer { ap in
-                y.withUnsafeMutableBufferPointer { addScaled(ap.baseAddress ?? UnsafePointer(bitPattern: 8)!, scale: 0.5, into: $0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: n) }
-            }
-            #expect(allClose(y, zip(y0, a).map { $0 + 0.5 * $1 }, absolute: 1e-7, relative: 1e-6))
         }
     }
 

@@ -11,6 +11,7 @@
 // defaults (off) unless asked for, so by default we sample exactly Meta's distribution.
 
 import Foundation
+import LlamaTensor
 
 /// Chooses each next token from the model's logits, following `GenerationParameters`.
 ///
@@ -24,6 +25,9 @@ public struct Sampler {
     private var values: [Float]
     /// Token ids still in the running, in no particular order until top-p sorts them.
     private var candidates: [Int32]
+    /// The tokens the repetition penalty has already lowered this step (kept between
+    /// steps so its storage is reused).
+    private var penalizedTokens = Set<Int32>()
 
     /// Makes a sampler for one generation.
     /// - Parameters:
@@ -46,10 +50,15 @@ public struct Sampler {
     /// - Returns: The chosen token id.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, recentTokens: [Int32]) -> Int32 {
         precondition(logits.count == values.count, "logits length differs from the vocabulary size")
+        let penalized = parameters.repetitionPenalty != 1 && parameters.repetitionWindow > 0
+        // Plain greedy reads the logits as they are; every other path works on a copy.
+        if parameters.temperature == 0 && !penalized { return Int32(argmax(logits) ?? 0) }
         for i in 0..<logits.count { values[i] = logits[i] }
-        applyRepetitionPenalty(recentTokens)
+        if penalized { applyRepetitionPenalty(recentTokens) }
 
-        if parameters.temperature == 0 { return Int32(firstIndexOfMaximum(values)) }
+        if parameters.temperature == 0 {
+            return Int32(values.withUnsafeBufferPointer { argmax($0) } ?? 0)
+        }
 
         // Softmax at the temperature. Subtracting the maximum keeps exp() in range and does
         // not change the result.
@@ -86,7 +95,7 @@ public struct Sampler {
             if running > target { return id }
         }
         // Rounding can leave `running` a hair below `target`; the last token then wins.
-        return candidates.last ?? Int32(firstIndexOfMaximum(values))
+        return candidates.last ?? Int32(values.withUnsafeBufferPointer { argmax($0) } ?? 0)
     }
 
     // MARK: - Steps
@@ -96,10 +105,9 @@ public struct Sampler {
     /// however often it appeared.
     private mutating func applyRepetitionPenalty(_ recentTokens: [Int32]) {
         let penalty = parameters.repetitionPenalty
-        guard penalty != 1, parameters.repetitionWindow > 0 else { return }
-        var seen = Set<Int32>()
+        penalizedTokens.removeAll(keepingCapacity: true)
         for id in recentTokens.suffix(parameters.repetitionWindow)
-        where id >= 0 && Int(id) < values.count && seen.insert(id).inserted {
+        where id >= 0 && Int(id) < values.count && penalizedTokens.insert(id).inserted {
             let logit = values[Int(id)]
             values[Int(id)] = logit > 0 ? logit / penalty : logit * penalty
         }
@@ -190,11 +198,4 @@ public struct Sampler {
         return TokenLogprob(id: id, logprob: own,
                             top: best.map { TokenLogprob.Alternative(id: Int32($0), logprob: logprob($0)) })
     }
-}
-
-/// The index of the first largest value, as `torch.argmax` picks it.
-func firstIndexOfMaximum(_ values: [Float]) -> Int {
-    var best = 0
-    for i in values.indices.dropFirst() where values[i] > values[best] { best = i }
-    return best
 }

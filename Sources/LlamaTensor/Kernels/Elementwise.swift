@@ -35,22 +35,48 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
     return s
 }
 
-/// `y[i] += scale · x[i]` over `count` floats (attention: add a cached value weighted by
-/// its probability).
-/// - Complexity: O(count), no allocation.
+/// `out = Σ_j weights[j] · rows[j]` over `count` consecutive rows of `width` floats
+/// (attention: the probability-weighted sum of the cached values).
+///
+/// Thirty-two columns at a time are summed in registers over all the rows, so the output is
+/// written once instead of being loaded and stored for every row. Each element still adds
+/// its terms in row order, starting from zero, so the result is the same as adding the
+/// rows one by one.
+/// - Complexity: O(count × width), no allocation.
 @inline(__always)
-public func addScaled(_ x: UnsafePointer<Float>, scale: Float, into y: UnsafeMutablePointer<Float>, count: Int) {
-    let s = SIMD8<Float>(repeating: scale)
-    var i = 0
-    while i + 8 <= count {
-        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-        let r = yv + s * load8(x + i, 0)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: r, as: SIMD8<Float>.self)
-        i += 8
+public func weightedSum(_ rows: UnsafePointer<Float>, weights: UnsafePointer<Float>, count: Int, width: Int,
+                 into out: UnsafeMutablePointer<Float>) {
+    var column = 0
+    while column + 32 <= width {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        for j in 0..<count {
+            let row = UnsafeRawPointer(rows + j * width + column)
+            let w = SIMD8<Float>(repeating: weights[j])
+            a0 += w * row.loadUnaligned(as: SIMD8<Float>.self)
+            a1 += w * row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            a2 += w * row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            a3 += w * row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        }
+        let target = UnsafeMutableRawPointer(out + column)
+        target.storeBytes(of: a0, as: SIMD8<Float>.self)
+        target.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        target.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        target.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        column += 32
     }
-    while i < count {
-        y[i] += scale * x[i]
-        i += 1
+    while column + 8 <= width {
+        var a = SIMD8<Float>()
+        for j in 0..<count {
+            a += SIMD8<Float>(repeating: weights[j]) * UnsafeRawPointer(rows + j * width + column).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        UnsafeMutableRawPointer(out + column).storeBytes(of: a, as: SIMD8<Float>.self)
+        column += 8
+    }
+    while column < width {
+        var a: Float = 0
+        for j in 0..<count { a += weights[j] * rows[j * width + column] }
+        out[column] = a
+        column += 1
     }
 }
 
