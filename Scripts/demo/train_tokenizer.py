@@ -30,14 +30,14 @@ import base64
 import collections
 import heapq
 import os
+import sys
 import time
 
 import regex
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Meta's pattern, from llama_models/llama3/tokenizer.py.
-PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-           r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tokenizer_file import PATTERN, encoding  # noqa: E402  PATTERN is Meta's, from tokenizer.py
 
 
 def train(text, ranks):
@@ -109,9 +109,6 @@ def encode(text, merges):
 def check_against_tiktoken(merges, texts):
     """Encode each text with tiktoken (configured from the written file as Meta does) and
     with `encode`; they must agree."""
-    import sys
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from tokenizer_file import encoding
     enc = encoding()
     for label, text in texts:
         ours, theirs = encode(text, merges), enc.encode(text, disallowed_special=())

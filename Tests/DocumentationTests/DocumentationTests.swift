@@ -215,16 +215,6 @@ func shellWords(_ line: String) -> [String] {
     return words
 }
 
-private func llamaCLI() throws -> URL {
-    var folder = Bundle.main.bundleURL
-    for _ in 0..<3 {
-        let candidate = folder.appendingPathComponent("llama-cli")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        folder.deleteLastPathComponent()
-    }
-    return root.appendingPathComponent(".build/debug/llama-cli")
-}
-
 @Suite("Documentation transcripts")
 struct TranscriptTests {
     /// Each `$ llama-cli ...` line of a ```console block is run from the repository root
@@ -246,7 +236,7 @@ struct TranscriptTests {
                         j += 1
                     }
                     let process = Process()
-                    process.executableURL = try llamaCLI()
+                    process.executableURL = try Fixtures.llamaCLI()
                     process.arguments = words
                     process.currentDirectoryURL = root
                     var environment = ProcessInfo.processInfo.environment

@@ -24,32 +24,15 @@ struct CLIResult {
 }
 
 enum CLITestError: Error {
-    case binaryNotFound(String)
     case notAnObject(String)
 }
 
 enum CLI {
-    /// The llama-cli built next to this test bundle (`swift build` puts every product of
-    /// the package in one folder).
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        var folder = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            candidates.append(folder.appendingPathComponent("llama-cli"))
-            folder.deleteLastPathComponent()
-        }
-        candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/llama-cli"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CLITestError.binaryNotFound(candidates.map(\.path).joined(separator: ", "))
-        }
-        return found
-    }
-
     /// Runs llama-cli with `arguments`, feeding `stdin` (empty when nil) and waiting for it.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
                     closeStdoutEarly: Bool = false) throws -> CLIResult {
         let process = Process()
-        process.executableURL = try binary()
+        process.executableURL = try Fixtures.llamaCLI()
         process.arguments = arguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         var env = ProcessInfo.processInfo.environment
@@ -80,28 +63,6 @@ enum CLI {
                          stdout: String(decoding: out.data, as: UTF8.self),
                          stderr: String(decoding: err.data, as: UTF8.self))
     }
-}
-
-/// A fixture model folder (from Tests/Fixtures/models) in a temporary folder, with a
-/// byte-level tokenizer (the 256 single bytes, then Meta's 256 special tokens) so that text
-/// commands work.
-func modelFolderWithByteTokenizer(_ fixture: String) throws -> URL {
-    let folder = try temporaryFolder("cli-\(fixture)")
-    let source = Fixtures.url("models/\(fixture)")
-    for name in ["consolidated.00.pth", "params.json"] {
-        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name),
-                                                   withDestinationURL: source.appendingPathComponent(name))
-    }
-    let lines = (0..<256).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }
-    try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("tokenizer.model"),
-                                                      atomically: true, encoding: .utf8)
-    return folder
-}
-
-func temporaryFolder(_ name: String) throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftllama-\(name)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
 }
 
 /// The prompt and greedy continuation Meta's model.py produced for a fixture.

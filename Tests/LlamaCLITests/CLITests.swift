@@ -34,7 +34,7 @@ struct GenerateCLITests {
     }
 
     @Test func textOutputIsTheJSONTextsJoined() throws {
-        let folder = try modelFolderWithByteTokenizer("mha-unscaled")
+        let folder = try Fixtures.modelFolderWithByteTokenizer("mha-unscaled")
         let common = ["generate", "--model", folder.path, "--prompt", "Hello", "--max-tokens", "20", "--seed", "5"]
         let text = try CLI.run(common)
         let json = try CLI.run(common + ["--format", "json"])
@@ -49,7 +49,7 @@ struct GenerateCLITests {
     }
 
     @Test func statsGoToStderrAndStopStringsCut() throws {
-        let folder = try modelFolderWithByteTokenizer("mha-unscaled")
+        let folder = try Fixtures.modelFolderWithByteTokenizer("mha-unscaled")
         let free = try CLI.run(["generate", "--model", folder.path, "--prompt", "Hi", "--temperature", "0",
                                 "--max-tokens", "30", "--stats"])
         #expect(free.status == 0)
@@ -79,7 +79,7 @@ struct GenerateCLITests {
     }
 
     @Test func chatFormatWrapsThePrompt() throws {
-        let folder = try modelFolderWithByteTokenizer("mha-unscaled")
+        let folder = try Fixtures.modelFolderWithByteTokenizer("mha-unscaled")
         let result = try CLI.run(["generate", "--model", folder.path, "--prompt", "Hi", "--chat",
                                   "--system", "Be brief", "--max-tokens", "4", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -90,7 +90,7 @@ struct GenerateCLITests {
     }
 
     @Test func aClosedPipeEndsQuietly() throws {
-        let folder = try modelFolderWithByteTokenizer("gqa-scaled")
+        let folder = try Fixtures.modelFolderWithByteTokenizer("gqa-scaled")
         let result = try CLI.run(["generate", "--model", folder.path, "--prompt", "x", "--max-tokens", "300"],
                                  closeStdoutEarly: true)
         #expect(!result.crashed)
@@ -160,7 +160,7 @@ struct ToolCLITests {
 @Suite("llama-cli chat and menu")
 struct InteractiveCLITests {
     @Test func chatKeepsHistoryAndLeavesAtEndOfInput() throws {
-        let folder = try modelFolderWithByteTokenizer("mha-unscaled")
+        let folder = try Fixtures.modelFolderWithByteTokenizer("mha-unscaled")
         let result = try CLI.run(["chat", "--model", folder.path, "--max-tokens", "5", "--seed", "1"],
                                  stdin: "Hello\n/stats\n/system Be kind\nAgain\n/unknown\n")
         #expect(result.status == 0, "\(result.stderr)")
@@ -171,7 +171,7 @@ struct InteractiveCLITests {
     }
 
     @Test func menuRunsChoicesAndLeavesCleanly() throws {
-        let folder = try modelFolderWithByteTokenizer("mha-unscaled")
+        let folder = try Fixtures.modelFolderWithByteTokenizer("mha-unscaled")
         let result = try CLI.run(["--model", folder.path, "--max-tokens", "3", "--temperature", "0"],
                                  stdin: "1\n2\n5\n7\nhello\nq\n")
         #expect(result.status == 0, "\(result.stderr)")
@@ -208,7 +208,7 @@ struct BadInputCLITests {
 
     @Test func missingFolderOrFiles() throws {
         expectError(try CLI.run(["generate", "--model", "/no/such/folder", "--prompt", "x"]), mentioning: "/no/such/folder")
-        let empty = try temporaryFolder("empty")
+        let empty = try Fixtures.temporaryFolder("empty")
         expectError(try CLI.run(["info", "--model", empty.path]), mentioning: "consolidated.00.pth")
         expectError(try CLI.run(["tokenize", "--tokenizer", "/no/tokenizer.model", "--text", "x"]),
                     mentioning: "/no/tokenizer.model")
@@ -217,7 +217,7 @@ struct BadInputCLITests {
     }
 
     @Test func corruptCheckpoint() throws {
-        let folder = try temporaryFolder("corrupt")
+        let folder = try Fixtures.temporaryFolder("corrupt")
         try FileManager.default.copyItem(at: Fixtures.url("models/gqa-scaled/params.json"),
                                          to: folder.appendingPathComponent("params.json"))
         var bytes = try Data(contentsOf: Fixtures.url("models/gqa-scaled/consolidated.00.pth"))
@@ -228,7 +228,7 @@ struct BadInputCLITests {
     }
 
     @Test func badParamsJSON() throws {
-        let folder = try temporaryFolder("params")
+        let folder = try Fixtures.temporaryFolder("params")
         try FileManager.default.createSymbolicLink(
             at: folder.appendingPathComponent("consolidated.00.pth"),
             withDestinationURL: Fixtures.url("models/gqa-scaled/consolidated.00.pth"))

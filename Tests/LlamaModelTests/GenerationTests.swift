@@ -8,23 +8,6 @@ import LlamaLoader
 import LlamaTokenizer
 @testable import LlamaModel
 
-/// A fixture checkpoint in a temporary folder together with a byte-level tokenizer (256
-/// single-byte tokens, then the 256 special tokens): enough to test text handling.
-func folderWithByteTokenizer(_ fixture: String) throws -> URL {
-    let folder = FileManager.default.temporaryDirectory
-        .appendingPathComponent("swiftllama-\(fixture)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let source = ModelFixtures.folderURL(fixture)
-    for name in ["consolidated.00.pth", "params.json"] {
-        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name),
-                                                   withDestinationURL: source.appendingPathComponent(name))
-    }
-    let lines = (0..<256).map { "\(Data([UInt8($0)]).base64EncodedString()) \($0)" }
-    try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("tokenizer.model"),
-                                                      atomically: true, encoding: .utf8)
-    return folder
-}
-
 func greedy(_ maxTokens: Int = 12) -> GenerationParameters {
     var p = GenerationParameters()
     p.temperature = 0
@@ -86,7 +69,7 @@ struct GenerationTests {
     }
 
     @Test func stopStringsEndGenerationAndAreNotEmitted() throws {
-        let llama = try Llama(folder: try folderWithByteTokenizer("mha-unscaled"))
+        let llama = try Llama(folder: try Fixtures.modelFolderWithByteTokenizer("mha-unscaled"))
         let prompt = try llama.promptTokens(for: "Hello")
         #expect(prompt.first == llama.tokenizer?.beginOfText)
         // Generate freely, then stop on a piece of what came out.
