@@ -71,8 +71,10 @@ do {
     switch mode {
     case "kernels":
         let bandwidth = Bandwidth.measureRead(pool: pool)
-        let results = [(2048, 8192), (8192, 2048)].map { rows, cols in
-            KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: .bf16, pool: pool, bandwidth: bandwidth)
+        let results = [DType.bf16, .q8_0].flatMap { dtype in
+            [(2048, 8192), (8192, 2048)].map { rows, cols in
+                KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: dtype, pool: pool, bandwidth: bandwidth)
+            }
         }
         let report = KernelReport(threads: pool.threadCount, readBandwidthGBps: bandwidth, matrixVector: results)
         print(String(decoding: try encoder.encode(report), as: UTF8.self))

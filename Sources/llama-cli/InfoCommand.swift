@@ -36,7 +36,7 @@ struct ModelReport {
         let checkpoint = folder.checkpoint
         records = checkpoint.tensorNames.compactMap { checkpoint.records[$0] }
         parameterCount = records.reduce(0) { $0 + $1.shape.elementCount }
-        weightBytes = records.reduce(0) { $0 + $1.shape.elementCount * $1.dtype.byteSize }
+        weightBytes = records.reduce(0) { $0 + $1.dtype.byteCount(elements: $1.shape.elementCount) }
         let p = folder.params
         kvBytesPerToken = 2 * p.nLayers * p.nKVHeads * p.headDim * MemoryLayout<Float>.size
         var files: [(String, Int)] = []

@@ -30,7 +30,7 @@ struct KernelTests {
 
     /// The SIMD tiles agree with the double-precision reference for every dtype and shape,
     /// within float32 accumulation error.
-    @Test(arguments: DType.allCases)
+    @Test(arguments: [DType.bf16, .f16, .f32])
     func matrixProductMatchesReference(dtype: DType) throws {
         for n in Self.inSizes {
             for outFeatures in Self.outSizes {
@@ -53,10 +53,69 @@ struct KernelTests {
     /// Results are bit-identical for 1, 2, 3 and 4 threads and across tile shapes: the
     /// matrix-vector product of one token equals that token's row of a batched product.
     /// Widths on both sides of the decode kernel's switch from one row to four at a time.
-    @Test(arguments: [100, 4113])
-    func productsAreBitIdenticalAcrossThreadsAndBatching(n: Int) throws {
+    /// Q8_0 weights times activations quantized the same way: the integer block sums are
+    /// exact, so the result is the double-precision product of the dequantized weights and
+    /// the dequantized activations, within float32 rounding of the per-block scaling.
+    @Test func q8MatrixProductMatchesReference() throws {
+        for n in [32, 64, 96, 256, 2048] {
+            for outFeatures in Self.outSizes {
+                for rows in [1, 2, 3, 4, 5] {
+                    let seed = UInt64(n * 1000 + outFeatures * 10 + rows)
+                    let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: .q8_0)
+                    var x = randomFloats(rows * n, seed: seed + 7, scale: 2)
+                    x[0] = 0  // a zero and a block of zeros (scale 0) must not divide by zero
+                    if n >= 64 { for i in 32..<64 { x[i] = 0 } }
+                    let got = product(w, x, rows: rows, threads: 2)
+                    let expected = ScalarReference.matrixProduct(
+                        w.floats(), outFeatures: outFeatures, inFeatures: n,
+                        ScalarReference.quantizedActivations(x, width: n), rows: rows)
+                    let bound = Float(n) * 2 * 2e-7 * 2 + 1e-6
+                    let diff = maxAbsoluteDifference(got, expected)
+                    #expect(diff <= bound, "n \(n) out \(outFeatures) rows \(rows): diff \(diff)")
+                }
+            }
+        }
+    }
+
+    /// Q8_0 quantization: every element within half a step of its block's scale, the
+    /// largest magnitude of each block exactly ±127 steps, and non-finite input clamped
+    /// instead of trapping.
+    @Test func q8QuantizationBoundsTheError() throws {
+        let values = randomFloats(32 * 40, seed: 9, scale: 3)
+        let t = try Tensor(values, shape: [40, 32], dtype: .q8_0)
+        #expect(t.byteCount == 40 * 34)
+        let back = t.floats()
+        for b in 0..<40 {
+            let block = values[(b * 32)..<(b * 32 + 32)]
+            let amax = block.map(abs).max()!
+            let d = Float(Float16(amax / 127))
+            for i in block.indices {
+                #expect(abs(back[i] - values[i]) <= d * 0.5 + amax * 2e-3, "element \(i)")
+            }
+        }
+        var broken = [Float](repeating: 1, count: 32)
+        broken[3] = .nan; broken[4] = .infinity
+        let q = try Tensor(broken, shape: [32], dtype: .q8_0)
+        #expect(q.floats().allSatisfy { !$0.isNaN })
+        #expect(throws: TensorError.partialBlock(shape: [3, 20], dtype: .q8_0)) {
+            try Tensor([Float](repeating: 0, count: 60), shape: [3, 20], dtype: .q8_0)
+        }
+    }
+
+    /// f16 scales widened without the library call agree with `Float(Float16)` for every
+    /// finite half-precision value, subnormals and negative zero included.
+    @Test func halfToFloatIsExact() {
+        for bits in UInt16.min...UInt16.max {
+            let half = Float16(bitPattern: bits)
+            guard half.isFinite else { continue }
+            #expect(Q8_0.halfToFloat(bits).bitPattern == Float(half).bitPattern, "bits \(bits)")
+        }
+    }
+
+    @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.q8_0, 96), (.q8_0, 4128)])
+    func productsAreBitIdenticalAcrossThreadsAndBatching(dtype: DType, n: Int) throws {
         let outFeatures = 37, rows = 7
-        let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: .bf16)
+        let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: dtype)
         let x = randomFloats(rows * n, seed: 2)
         let single = product(w, x, rows: rows, threads: 1)
         for threads in [2, 3, 4] {

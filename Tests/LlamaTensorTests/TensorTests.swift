@@ -8,11 +8,20 @@ import Testing
 struct TensorTests {
     @Test func storesValuesInEachDType() throws {
         let values: [Float] = [1, -2.5, 3.140625, 0, 1024]  // exact in bf16, f16 and f32
-        for dtype in DType.allCases {
+        for dtype in [DType.bf16, .f16, .f32] {
             let t = try Tensor(values, shape: [5], dtype: dtype)
-            #expect(t.byteCount == 5 * dtype.byteSize)
+            #expect(t.byteCount == dtype.byteCount(elements: 5))
             #expect(t.floats() == values, "\(dtype)")
         }
+        // q8_0: 32 levels of one scale are exact (d = 127/127 = 1), and a row view of a
+        // block tensor starts at a block boundary.
+        var levels: [Float] = (0..<64).map { Float($0) - 32 }
+        levels[5] = 127
+        levels[40] = -127
+        let q = try Tensor(levels, shape: [2, 32], dtype: .q8_0)
+        #expect(q.byteCount == 68)
+        #expect(q.floats() == levels)
+        #expect(q[1].byteOffset == 34 && q[1].floats() == Array(levels[32...]))
         // bf16 rounds: 1.00390625 ties to 1.0.
         #expect(try Tensor([1.00390625], shape: [1], dtype: .bf16).floats() == [1.0])
     }

@@ -39,7 +39,7 @@ struct TensorBuilder {
             guard !overflow else { throw invalid("sizes \(size) overflow") }
             elementCount = product
         }
-        guard !elementCount.multipliedReportingOverflow(by: dtype.byteSize).overflow else {
+        guard !elementCount.multipliedReportingOverflow(by: dtype.blockByteSize).overflow else {
             throw invalid("sizes \(size) overflow")
         }
         let contiguous = Self.contiguousStrides(size)
@@ -51,7 +51,7 @@ struct TensorBuilder {
             throw invalid("strides \(stride) for shape \(Shape(size)) are not row-major contiguous (expected \(contiguous)); save it after .contiguous()")
         }
         let storage = try storage(for: reference.storage, dtype: dtype, tensor: name)
-        let (byteOffset, overflow) = reference.storageOffset.multipliedReportingOverflow(by: dtype.byteSize)
+        let (byteOffset, overflow) = reference.storageOffset.multipliedReportingOverflow(by: dtype.blockByteSize)
         guard reference.storageOffset >= 0, !overflow else {
             throw invalid("storage offset \(reference.storageOffset) is out of range")
         }
@@ -83,7 +83,7 @@ struct TensorBuilder {
             throw LoaderError.missingEntry(file: fileName, entry: entryName)
         }
         let bytes = try archive.bytes(of: entry)
-        let (needed, overflow) = reference.elementCount.multipliedReportingOverflow(by: dtype.byteSize)
+        let (needed, overflow) = reference.elementCount.multipliedReportingOverflow(by: dtype.blockByteSize)
         guard !overflow, needed <= bytes.count else {
             throw LoaderError.invalidTensor(
                 file: fileName, tensor: name,

@@ -142,7 +142,7 @@ public final class Transformer: @unchecked Sendable {
     /// Bytes of weights one decode step reads: every matrix and norm, plus one embedding
     /// row. (With a tied output the embedding table is read in full by the output head.)
     public var weightBytesPerToken: Int {
-        var bytes = output.byteCount + norm.weight.count * 4 + params.dim * tokEmbeddings.dtype.byteSize
+        var bytes = output.byteCount + norm.weight.count * 4 + tokEmbeddings.dtype.byteCount(elements: params.dim)
         for block in layers {
             bytes += block.attention.wq.byteCount + block.attention.wk.byteCount
             bytes += block.attention.wv.byteCount + block.attention.wo.byteCount
@@ -205,7 +205,7 @@ public final class Transformer: @unchecked Sendable {
 /// Writes row `row` of a 2-D tensor into `out` as f32.
 func widenRow(of table: Tensor, row: Int, into out: UnsafeMutablePointer<Float>) {
     let width = table.shape[1]
-    let base = table.baseAddress + row * width * table.dtype.byteSize
+    let base = table.baseAddress + table.dtype.byteCount(elements: row * width)
     switch table.dtype {
     case .bf16:
         for i in 0..<width {
@@ -218,6 +218,10 @@ func widenRow(of table: Tensor, row: Int, into out: UnsafeMutablePointer<Float>)
     case .f32:
         for i in 0..<width {
             out[i] = base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+        }
+    case .q8_0:
+        for i in 0..<width {
+            out[i] = Q8_0.element(base, i)
         }
     }
 }

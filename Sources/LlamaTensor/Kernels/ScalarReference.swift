@@ -22,6 +22,21 @@ package enum ScalarReference {
         return out
     }
 
+    /// Rows of `width` activations after the Q8_0 kernels' quantization: per block of 32,
+    /// `d = max|x| / 127`, each value replaced by `d · round(x / d)`.
+    package static func quantizedActivations(_ x: [Float], width: Int) -> [Float] {
+        var out = x
+        for start in stride(from: 0, to: x.count, by: 32) {
+            let block = x[start..<(start + 32)]
+            let d = block.map(abs).max()! / 127
+            let inverse: Float = d == 0 ? 0 : 1 / d
+            for i in block.indices {
+                out[i] = d * (x[i] * inverse).rounded(.toNearestOrAwayFromZero)
+            }
+        }
+        return out
+    }
+
     package static func rmsNorm(_ x: [Float], weight: [Float], epsilon: Float) -> [Float] {
         let meanSquare = x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(x.count, 1))
         let scale = 1 / (meanSquare + Double(epsilon)).squareRoot()

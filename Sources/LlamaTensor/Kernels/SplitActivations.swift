@@ -1,5 +1,6 @@
 // Activations split into even- and odd-indexed elements: the layout that lets the bf16
-// kernels widen weights without shuffles. Explained in Documentation/05-Tensors-and-Kernels.md.
+// kernels widen weights without shuffles. Explained in Documentation/05-Tensors-and-Kernels.md
+// (and, for the quantized copy the Q8_0 kernels read, Documentation/17-Quantization-and-GGUF.md).
 
 /// Rows of `f32` activations, each stored as two halves: elements 0, 2, 4, ... and
 /// elements 1, 3, 5, ...
@@ -10,6 +11,9 @@
 /// instruction and need no shuffle, but they pair with the even and odd activations, so
 /// the activations are split once per matrix product (cheap: one row of `dim` floats)
 /// instead of shuffling every weight.
+///
+/// The Q8_0 kernels read a second, quantized copy of the same rows (see `quantized`),
+/// made on first use after each `load`.
 ///
 /// Allocated once with a capacity; `load` copies into the existing buffers and never
 /// allocates, so the decode loop allocates nothing.
@@ -32,6 +36,17 @@ public final class SplitActivations: @unchecked Sendable {
     public let odd: UnsafeMutablePointer<Float>
 
     /// Creates empty buffers for up to `capacity` rows of `width` elements.
+    /// The quantized copy for the Q8_0 kernels, when `width` is a multiple of 32: per row,
+    /// `width / 32` blocks of 32 `Int16`, each the block's 16 even-indexed values then its
+    /// 16 odd-indexed values, all in -127...127. (Int16 rather than Int8 so the kernels
+    /// multiply without widening them; see `Q8Product`.) Valid after `prepareQuantized()`.
+    package let quantized: UnsafeMutablePointer<Int16>
+    /// The scale of each block of `quantized`: value = scale · q. `width / 32` per row.
+    package let quantizedScales: UnsafeMutablePointer<Float>
+    /// Whether `quantized` holds the rows now loaded.
+    private var quantizedIsCurrent = false
+
+    /// Creates empty buffers for up to `capacity` rows of `width` elements.
     public init(width: Int, capacity: Int) {
         precondition(width >= 0 && capacity >= 0)
         self.width = width
@@ -42,11 +57,49 @@ public final class SplitActivations: @unchecked Sendable {
         even.initialize(repeating: 0, count: n)
         odd = .allocate(capacity: n)
         odd.initialize(repeating: 0, count: n)
+        let quantizable = width % Q8_0.blockSize == 0
+        let q = quantizable ? max(1, width * capacity) : 1
+        quantized = .allocate(capacity: q)
+        quantized.initialize(repeating: 0, count: q)
+        let scales = quantizable ? max(1, width / Q8_0.blockSize * capacity) : 1
+        quantizedScales = .allocate(capacity: scales)
+        quantizedScales.initialize(repeating: 0, count: scales)
     }
 
     deinit {
         even.deallocate()
         odd.deallocate()
+        quantized.deallocate()
+        quantizedScales.deallocate()
+    }
+
+    /// Makes `quantized` match the loaded rows, once per `load`: the three products of
+    /// attention's `wq`, `wk`, `wv` share one quantization.
+    ///
+    /// Each block of 32 activations is quantized the way Q8_0 quantizes weights
+    /// (`d = max|x| / 127`, `q = round(x / d)`), except that `d` stays `Float` instead of
+    /// being rounded to f16: activations are made fresh per token, nothing is stored.
+    package func prepareQuantized() {
+        precondition(width % Q8_0.blockSize == 0, "width \(width) is not whole Q8_0 blocks")
+        guard !quantizedIsCurrent else { return }
+        quantizedIsCurrent = true
+        let blocks = width / Q8_0.blockSize
+        for r in 0..<rowCount {
+            for b in 0..<blocks {
+                // Block b of row r: even-indexed elements 16b..<16b+16 of the even half.
+                let e = even + r * halfWidth + b * 16, o = odd + r * halfWidth + b * 16
+                var amax: Float = 0
+                for i in 0..<16 { amax = max(amax, abs(e[i]), abs(o[i])) }
+                let d = amax / 127
+                let inverse: Float = d == 0 ? 0 : 1 / d
+                let q = quantized + (r * blocks + b) * Q8_0.blockSize
+                for i in 0..<16 {
+                    q[i] = Q8_0.level(e[i] * inverse)
+                    q[16 + i] = Q8_0.level(o[i] * inverse)
+                }
+                quantizedScales[r * blocks + b] = d
+            }
+        }
     }
 
     /// Splits `rows` consecutive rows of `width` elements starting at `x`.
@@ -54,6 +107,7 @@ public final class SplitActivations: @unchecked Sendable {
     public func load(_ x: UnsafePointer<Float>, rows: Int) {
         precondition(rows <= capacity, "load of \(rows) rows into capacity \(capacity)")
         rowCount = rows
+        quantizedIsCurrent = false
         let pairs = width / 2
         for r in 0..<rows {
             let src = x + r * width

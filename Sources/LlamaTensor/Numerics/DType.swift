@@ -1,9 +1,12 @@
-// The element types a tensor can hold. Explained in Documentation/05-Tensors-and-Kernels.md.
+// The element types a tensor can hold. Explained in Documentation/05-Tensors-and-Kernels.md
+// and Documentation/17-Quantization-and-GGUF.md (q8_0).
 
 /// The element type of a tensor's bytes.
 ///
 /// Checkpoint weights are `bf16` (sometimes `f16` or `f32`); activations, norms and the
-/// KV cache are always `f32`.
+/// KV cache are always `f32`. GGUF files add `q8_0`, a block format: the elements come in
+/// blocks of 32 that share one scale, so sizes are counted in blocks (`blockSize`,
+/// `blockByteSize`), not per element.
 public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// bfloat16: 1 sign, 8 exponent, 7 mantissa bits (`BFloat16`).
     case bf16
@@ -11,16 +14,36 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     case f16
     /// IEEE 754 single precision (`Float`).
     case f32
+    /// GGML's Q8_0: blocks of 32 signed 8-bit integers with one f16 scale (34 bytes per
+    /// block, 8.5 bits per weight). See `Q8_0`.
+    case q8_0
 
-    /// Bytes per element.
+    /// Elements per block: 32 for `q8_0`, 1 for the plain types. A tensor's last axis must
+    /// be a multiple of it (a block never spans two rows).
     @inlinable
-    public var byteSize: Int {
+    public var blockSize: Int {
         switch self {
-        case .bf16, .f16: return 2
-        case .f32: return 4
+        case .bf16, .f16, .f32: return 1
+        case .q8_0: return Q8_0.blockSize
         }
     }
 
-    /// The short name used in error messages and by `llama-cli info` (`bf16`, `f16`, `f32`).
+    /// Bytes per block (per element for the plain types).
+    @inlinable
+    public var blockByteSize: Int {
+        switch self {
+        case .bf16, .f16: return 2
+        case .f32: return 4
+        case .q8_0: return Q8_0.blockByteSize
+        }
+    }
+
+    /// Bytes that `count` elements take; `count` must be a multiple of `blockSize`.
+    @inlinable
+    public func byteCount(elements count: Int) -> Int {
+        count / blockSize * blockByteSize
+    }
+
+    /// The short name used in error messages and by `llama-cli info` (`bf16`, `q8_0`, ...).
     public var description: String { rawValue }
 }

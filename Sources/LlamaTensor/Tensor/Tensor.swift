@@ -28,10 +28,13 @@ public struct Tensor: @unchecked Sendable {
 
     /// Creates a view of `storage`, checking that it fits.
     /// - Throws: `TensorError.outOfBounds` when `byteOffset` plus the tensor's size runs
-    ///   past the end of the storage, or the offset is negative.
+    ///   past the end of the storage, or the offset is negative;
+    ///   `TensorError.partialBlock` when a block type's last axis is not a whole number of
+    ///   blocks.
     public init(dtype: DType, shape: Shape, storage: TensorStorage, byteOffset: Int = 0) throws {
+        try Self.checkBlocks(shape, dtype)
         let elements = shape.checkedElementCount ?? Int.max
-        let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+        let (bytes, overflow) = (elements / dtype.blockSize).multipliedReportingOverflow(by: dtype.blockByteSize)
         let (end, overflow2) = byteOffset.addingReportingOverflow(bytes)
         guard byteOffset >= 0, !overflow, !overflow2, end <= storage.byteCount else {
             throw TensorError.outOfBounds(
@@ -43,9 +46,11 @@ public struct Tensor: @unchecked Sendable {
         self.byteOffset = byteOffset
     }
 
-    /// Creates an owned tensor filled with zeros.
+    /// Creates an owned tensor filled with zeros (for `q8_0`: blocks of scale 0).
+    /// A block type needs a last axis that is a whole number of blocks.
     public init(zeros shape: Shape, dtype: DType = .f32) {
-        let storage = TensorStorage(byteCount: shape.elementCount * dtype.byteSize)
+        precondition((try? Self.checkBlocks(shape, dtype)) != nil, "\(shape) is not whole \(dtype) blocks")
+        let storage = TensorStorage(byteCount: dtype.byteCount(elements: shape.elementCount))
         self.dtype = dtype
         self.shape = shape
         self.storage = storage
@@ -53,13 +58,15 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Creates an owned tensor holding `values`, stored as `dtype` (rounded to nearest even
-    /// for `bf16` and `f16`).
+    /// for `bf16` and `f16`, quantized block by block for `q8_0`).
     /// - Throws: `TensorError.elementCountMismatch` when `values.count` is not the shape's
-    ///   element count.
+    ///   element count; `TensorError.partialBlock` when a `q8_0` shape's last axis is not a
+    ///   multiple of 32.
     public init(_ values: [Float], shape: Shape, dtype: DType = .f32) throws {
         guard values.count == shape.elementCount else {
             throw TensorError.elementCountMismatch(shape: shape, count: values.count)
         }
+        try Self.checkBlocks(shape, dtype)
         self.init(zeros: shape, dtype: dtype)
         let base = storage.mutableBaseAddress
         switch dtype {
@@ -71,6 +78,8 @@ public struct Tensor: @unchecked Sendable {
         case .f16:
             let out = base.assumingMemoryBound(to: UInt16.self)
             for (i, v) in values.enumerated() { out[i] = Self.float16Bits(v) }
+        case .q8_0:
+            values.withUnsafeBufferPointer { Q8_0.quantize($0, into: base) }
         }
     }
 
@@ -80,7 +89,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// The number of bytes this tensor views.
     @inlinable
-    public var byteCount: Int { shape.elementCount * dtype.byteSize }
+    public var byteCount: Int { dtype.byteCount(elements: shape.elementCount) }
 
     /// The address of the first element.
     @inlinable
@@ -98,7 +107,7 @@ public struct Tensor: @unchecked Sendable {
         precondition(shape.rank >= 1 && index >= 0 && index < shape[0],
                      "row \(index) out of range for shape \(shape)")
         let rowShape = Shape(Array(shape.dimensions.dropFirst()))
-        let rowBytes = rowShape.elementCount * dtype.byteSize
+        let rowBytes = dtype.byteCount(elements: rowShape.elementCount)
         // Cannot fail: the row lies inside this tensor, which lies inside the storage.
         return try! Tensor(dtype: dtype, shape: rowShape, storage: storage,
                            byteOffset: byteOffset + index * rowBytes)
@@ -123,6 +132,8 @@ public struct Tensor: @unchecked Sendable {
             return BFloat16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)).floatValue
         case .f16:
             return Float(Float16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
+        case .q8_0:
+            return Q8_0.element(baseAddress, index)
         }
     }
 
@@ -145,6 +156,15 @@ public struct Tensor: @unchecked Sendable {
         return try body(UnsafeBufferPointer(start: start, count: elementCount))
     }
 
+    /// A block type's last axis must hold whole blocks: rows are then whole blocks too,
+    /// so a row view starts at a block boundary.
+    private static func checkBlocks(_ shape: Shape, _ dtype: DType) throws {
+        guard dtype.blockSize > 1 else { return }
+        guard shape.rank >= 1, shape[shape.rank - 1] % dtype.blockSize == 0 else {
+            throw TensorError.partialBlock(shape: shape, dtype: dtype)
+        }
+    }
+
     private static func float16Bits(_ value: Float) -> UInt16 {
         #if arch(x86_64) || arch(arm64)
         return Float16(value).bitPattern
@@ -160,6 +180,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     case outOfBounds(shape: Shape, dtype: DType, byteOffset: Int, storageBytes: Int)
     /// A shape was given `count` elements that it cannot hold.
     case elementCountMismatch(shape: Shape, count: Int)
+    /// A block type (`q8_0`) with a last axis that is not a whole number of blocks.
+    case partialBlock(shape: Shape, dtype: DType)
 
     /// One line naming what went wrong, with the values involved.
     public var description: String {
@@ -168,6 +190,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
             return "tensor \(shape) \(dtype) at byte offset \(offset) does not fit in a storage of \(storageBytes) bytes"
         case let .elementCountMismatch(shape, count):
             return "shape \(shape) holds \(shape.elementCount) elements, found \(count)"
+        case let .partialBlock(shape, dtype):
+            return "\(dtype) tensor \(shape): its last axis must be a multiple of \(dtype.blockSize)"
         }
     }
 }

@@ -1,0 +1,137 @@
+// The matrix products for Q8_0 weights: integer dot products per block of 32, scaled and
+// summed in f32. Explained in Documentation/17-Quantization-and-GGUF.md.
+
+/// The kernels behind `matrixProduct` for `q8_0` weights.
+///
+/// The activations are quantized too (`SplitActivations.prepareQuantized`), so the inner
+/// product of a block is a sum of 32 products of small integers, which is exact:
+///
+/// ```
+/// out = Σ_blocks  (d_weight · d_activation) · Σ_{i<32} q_weight[i] · q_activation[i]
+/// ```
+///
+/// Why integers: widening a byte to `Float` costs more instructions than the multiply it
+/// feeds, and on a baseline x86-64 build (SSE2 only) that widening would make the kernel
+/// compute-bound far below the memory bandwidth. Two bytes loaded as one `Int16` lane are
+/// split into the even element (shift left 8, arithmetic shift right 8) and the odd one
+/// (arithmetic shift right 8), which is why the activations are stored as even and odd
+/// halves per block. Both factors are at most 127 in magnitude (128 for a foreign weight),
+/// so `even · xEven + odd · xOdd` fits in an `Int16` lane and 16-bit multiplies suffice.
+///
+/// Every output element is computed with the same operations in the same order whatever
+/// the tile, the thread count or the batch (see `blockSum` and `accumulate`), so, as with
+/// the bf16 kernels, prefill and decode agree bit for bit.
+enum Q8Product {
+    static var rowTile: Int { 4 }
+    static var tokenTile: Int { 2 }
+
+    static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
+                    into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let outFeatures = weights.shape[0], n = weights.shape[1]
+        let blocks = n / Q8_0.blockSize
+        let rowBytes = blocks * Q8_0.blockByteSize
+        let base = weights.baseAddress
+        x.prepareQuantized()
+        let xq = UnsafePointer(x.quantized), xd = UnsafePointer(x.quantizedScales)
+        pool.parallelFor(outFeatures, granularity: rowTile) { range in
+            var r = range.lowerBound
+            if tokens == 1 {
+                // Decode: one row at a time. The quantized activations (2 bytes each, 16 KiB
+                // for 8,192 columns) stay in the L1 cache while the weights stream past.
+                while r < range.upperBound {
+                    out[r] = dotOne(base + r * rowBytes, blocks: blocks, xq, xd)
+                    r += 1
+                }
+                return
+            }
+            while r + rowTile <= range.upperBound {
+                let w = base + r * rowBytes
+                var t = 0
+                while t + tokenTile <= tokens {
+                    tile4x2(w, rowBytes: rowBytes, blocks: blocks,
+                            xq + t * n, xd + t * blocks, n: n,
+                            out: out + t * outFeatures + r, outStride: outFeatures)
+                    t += tokenTile
+                }
+                while t < tokens {
+                    for i in 0..<rowTile {
+                        out[t * outFeatures + r + i] = dotOne(w + i * rowBytes, blocks: blocks,
+                                                              xq + t * n, xd + t * blocks)
+                    }
+                    t += 1
+                }
+                r += rowTile
+            }
+            while r < range.upperBound {
+                for t in 0..<tokens {
+                    out[t * outFeatures + r] = dotOne(base + r * rowBytes, blocks: blocks, xq + t * n, xd + t * blocks)
+                }
+                r += 1
+            }
+        }
+    }
+
+    /// The exact integer dot product of one weight block (at `block`: scale, then 32 bytes)
+    /// with one quantized activation block (16 even values, then 16 odd), as 8 partial sums.
+    @inline(__always)
+    static func blockSum(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD8<Int32> {
+        // doc: q8-block-sum
+        // Lane j of `pairs` holds bytes 2j (low) and 2j+1 (high): elements 2j and 2j+1.
+        let pairs = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int16>.self)
+        let even = (pairs &<< 8) &>> 8, odd = pairs &>> 8
+        let xEven = UnsafeRawPointer(xq).loadUnaligned(as: SIMD16<Int16>.self)
+        let xOdd = UnsafeRawPointer(xq + 16).loadUnaligned(as: SIMD16<Int16>.self)
+        // |even·xEven + odd·xOdd| <= 2 · 128 · 127 < 2^15: exact in 16 bits.
+        let sums = unsafeBitCast(even &* xEven &+ odd &* xOdd, to: SIMD8<Int32>.self)
+        // Widen the 16 lanes to 32 bits in pairs (low halves, high halves) and add them.
+        return ((sums &<< 16) &>> 16) &+ (sums &>> 16)
+        // doc: end
+    }
+
+    /// `acc += Float(sum) · d_weight · d_activation`: the one floating-point step per block.
+    @inline(__always)
+    static func accumulate(_ acc: inout SIMD8<Float>, _ sum: SIMD8<Int32>,
+                           _ block: UnsafeRawPointer, _ activationScale: Float) {
+        acc += SIMD8<Float>(sum) * (Q8_0.scale(of: block) * activationScale)
+    }
+
+    /// The reference arithmetic for one output element; the tiles repeat it exactly.
+    @inline(__always)
+    static func dotOne(_ w: UnsafeRawPointer, blocks: Int, _ xq: UnsafePointer<Int16>,
+                       _ xd: UnsafePointer<Float>) -> Float {
+        var acc = SIMD8<Float>()
+        for b in 0..<blocks {
+            let block = w + b &* Q8_0.blockByteSize
+            accumulate(&acc, blockSum(block, xq + b &* Q8_0.blockSize), block, xd[b])
+        }
+        return horizontalSum(acc)
+    }
+
+    /// Prefill: four weight rows times two tokens, each weight block loaded once for both.
+    @inline(__always)
+    static func tile4x2(_ w: UnsafeRawPointer, rowBytes: Int, blocks: Int,
+                        _ xq: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>, n: Int,
+                        out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let xq1 = xq + n, xd1 = xd + blocks
+        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>()
+        var a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>()
+        var a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+        for b in 0..<blocks {
+            let offset = b &* Q8_0.blockByteSize, xOffset = b &* Q8_0.blockSize
+            let k0 = w + offset, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes
+            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd[b])
+            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1[b])
+            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd[b])
+            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1[b])
+            accumulate(&a20, blockSum(k2, xq + xOffset), k2, xd[b])
+            accumulate(&a21, blockSum(k2, xq1 + xOffset), k2, xd1[b])
+            accumulate(&a30, blockSum(k3, xq + xOffset), k3, xd[b])
+            accumulate(&a31, blockSum(k3, xq1 + xOffset), k3, xd1[b])
+        }
+        out[0] = horizontalSum(a00); out[outStride] = horizontalSum(a01)
+        out[1] = horizontalSum(a10); out[outStride + 1] = horizontalSum(a11)
+        out[2] = horizontalSum(a20); out[outStride + 2] = horizontalSum(a21)
+        out[3] = horizontalSum(a30); out[outStride + 3] = horizontalSum(a31)
+    }
+}
