@@ -41,12 +41,13 @@ enum TraceCommand {
         let width = pass.steps.map(\.path.count).max() ?? 0
         for step in pass.steps {
             let stats = step.statistics
-            lines.append("\(pad(step.path, width))  \(shape(step.shape))")
+            // Line 1: name, shape, the first values; line 2: the statistics.
+            let first = step.values.prefix(4).map { padded(number($0), 8, right: true) }.joined(separator: " ")
+            lines.append("\(pad(step.path, width))  \(pad(shape(step.shape), 14)) \(first)")
             var summary = "  min \(number(stats.min))  max \(number(stats.max))  mean \(number(stats.mean))"
                 + "  rms \(number(stats.rms))"
             if stats.nonFiniteCount > 0 { summary += "  (-inf: \(stats.nonFiniteCount))" }
             lines.append(summary)
-            lines.append("  first " + step.values.prefix(4).map(number).joined(separator: " "))
         }
         lines.append("next token (top \(top.count))")
         for alternative in top {
@@ -61,6 +62,12 @@ enum TraceCommand {
         guard value.isFinite else { return value < 0 ? "-inf" : (value > 0 ? "inf" : "nan") }
         let text = String(format: "%.4f", value)
         return text == "-0.0000" ? "0.0000" : text
+    }
+
+    /// `text` padded with spaces to `width`, on the left when `right` (numbers line up).
+    static func padded(_ text: String, _ width: Int, right: Bool) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
     }
 
     static func shape(_ dimensions: [Int]) -> String {

@@ -19,10 +19,12 @@
 /// for step in recorder.steps { print(step.path, step.shape, step.statistics.rms) }
 /// ```
 public protocol ForwardObserver: AnyObject {
+    // doc: forward-observer
     /// Called once per step, on the thread that called `forward`, in Meta's order.
     /// - Parameter step: The step's name, layer, shape and values (a copy the observer
     ///   may keep).
     func observe(_ step: TraceStep)
+    // doc: end
 }
 
 /// An observer that keeps every step it is shown.

@@ -19,6 +19,7 @@ extension TransformerBlock {
             // The residual stream entering the first block is the embedding rows.
             observer.report("tok_embeddings", layer: nil, positions: positions, shape: [rows, dim], state.x.pointer)
         }
+        // doc: traced-block
         attentionNorm(state.x.pointer, rows: rows, into: state.normalized.pointer)
         attention(state, rows: rows, start: start, cache: cache, rope: rope, pool: pool)
         addInPlace(state.x.pointer, state.delta.pointer, count: width)
@@ -35,6 +36,7 @@ extension TransformerBlock {
         feedForward.report(state, rows: rows, layer: attention.layer, positions: positions, pool: pool,
                            observer: observer)
         observer.report("out", layer: attention.layer, positions: positions, shape: [rows, dim], state.x.pointer)
+        // doc: end
     }
 }
 
