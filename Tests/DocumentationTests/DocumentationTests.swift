@@ -2,6 +2,8 @@
 //   - an excerpt (`<!-- excerpt: PATH#NAME -->` before a ```swift block) must equal the
 //     region of PATH between `// doc: NAME` and `// doc: end`;
 //   - a `$ llama-cli ...` line in a ```console block must print what the chapter shows;
+//   - a picture after a `picture: llama-cli ... --out PATH` comment must be what that
+//     command draws now, byte for byte;
 //   - relative links must lead to files that exist, and so must the chapters that source
 //     file headers name;
 //   - every public declaration of the four libraries must have a `///` doc comment.
