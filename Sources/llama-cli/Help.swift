@@ -22,6 +22,8 @@ enum Help {
       tokenize     text to token ids (a JSON array)
       detokenize   token ids to text
       info         parameters, sizes and every tensor of a model folder
+      trace        every step of one forward pass: shapes, values, statistics
+      attention    the attention weights of a layer as an SVG picture
       help         this text, or `llama-cli help <command>`
 
     Run `llama-cli <command> --help` for a command's options.
@@ -117,6 +119,45 @@ enum Help {
 
     """
 
+    static let trace = """
+    usage: llama-cli trace [--model DIR] (--prompt TEXT | --prompt-tokens IDS) [--layers N,N,...]
+                           [--format text|json] [--threads N]
+
+    Runs the prompt through the model once and shows every step in the order of Meta's
+    model.py and under its names: the tokens, tok_embeddings, then per layer
+    attention_norm, attention.wq/wk/wv, attention.rope.xq/xk, attention.scores, .mask,
+    .softmax, .output, .wo, h, ffn_norm, feed_forward.w1/silu/w3/silu*w3/w2, out; then
+    norm, output (the logits) and the 5 most likely next tokens. Each step shows its shape,
+    min, max, mean and RMS, and its first values. At most 256 prompt tokens.
+
+    \(modelOption)
+      --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
+      --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
+      --layers N,N,...       only these layers (default: all)
+      --format text|json     text: for reading (default); json: one object per line per step
+      --threads N            worker threads (default: one per core)
+
+    """
+
+    static let attention = """
+    usage: llama-cli attention [--model DIR] (--prompt TEXT | --prompt-tokens IDS) --out FILE.svg
+                               [--layer N] [--head H] [--threads N]
+
+    Draws the attention weights (the softmax of one forward pass over the prompt) as heat
+    maps in a self-contained SVG file: rows are the tokens that attend, columns the tokens
+    they read, labelled with the token text on both axes. One map per head in a grid, or
+    one head. At most 256 prompt tokens.
+
+    \(modelOption)
+      --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
+      --prompt-tokens IDS    raw token ids, comma-separated
+      --out FILE.svg         where to write the picture
+      --layer N              which layer (default 0)
+      --head H               only this head (default: every head of the layer)
+      --threads N            worker threads (default: one per core)
+
+    """
+
     static let menu = """
     usage: llama-cli [--model DIR] [options]
 
@@ -136,6 +177,8 @@ enum Help {
         case "tokenize": return tokenize
         case "detokenize": return detokenize
         case "info": return info
+        case "trace": return trace
+        case "attention": return attention
         case "menu": return menu
         default: return tool
         }

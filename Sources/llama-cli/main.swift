@@ -14,6 +14,8 @@ func runCommandLine(_ arguments: [String]) -> Int32 {
         "tokenize": TokenizeCommand.tokenize,
         "detokenize": TokenizeCommand.detokenize,
         "info": InfoCommand.run,
+        "trace": TraceCommand.run,
+        "attention": AttentionCommand.run,
     ]
     var command: String? = nil
     var rest = arguments

@@ -2,6 +2,8 @@
 //   - an excerpt (`<!-- excerpt: PATH#NAME -->` before a ```swift block) must equal the
 //     region of PATH between `// doc: NAME` and `// doc: end`;
 //   - a `$ llama-cli ...` line in a ```console block must print what the chapter shows;
+//   - a picture after a `picture: llama-cli ... --out PATH` comment must be what that
+//     command draws now, byte for byte;
 //   - relative links must lead to files that exist, and so must the chapters that source
 //     file headers name;
 //   - every public declaration of the four libraries must have a `///` doc comment.
@@ -259,5 +261,58 @@ struct TranscriptTests {
             }
         }
         #expect(count >= 3, "expected at least 3 transcripts in the chapters, found \(count)")
+    }
+}
+
+// MARK: - Pictures
+
+@Suite("Documentation pictures")
+struct PictureTests {
+    /// Each `<!-- picture: llama-cli ... --out PATH -->` line names the command that drew
+    /// the picture shown on the next line (PATH is relative to the repository root). Run
+    /// again from the root (so the demo model is the default) into a temporary file, it
+    /// must write the same bytes: the picture cannot drift from what the tool draws.
+    @Test func picturesAreWhatTheToolDrawsNow() throws {
+        var count = 0
+        for file in try markdownFiles() {
+            let all = try lines(file)
+            for (index, line) in all.enumerated() {
+                guard let range = line.range(of: "<!-- picture: llama-cli "), let close = line.range(of: " -->") else { continue }
+                let place = "\(relative(file)):\(index + 1)"
+                var words = shellWords(String(line[range.upperBound..<close.lowerBound]))
+                guard let flag = words.firstIndex(of: "--out"), flag + 1 < words.count else {
+                    Issue.record("\(place): the picture command needs --out PATH")
+                    continue
+                }
+                let path = words[flag + 1]
+                let image = file.deletingLastPathComponent().appendingPathComponent(
+                    String(path.dropFirst("Documentation/".count))).standardizedFileURL
+                #expect(path.hasPrefix("Documentation/") && image == root.appendingPathComponent(path).standardizedFileURL,
+                        "\(place): --out should be a path under Documentation/")
+                let shown = all.dropFirst(index + 1).first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+                #expect(shown.contains("](\(image.path.dropFirst(file.deletingLastPathComponent().path.count + 1)))"),
+                        "\(place): the next line should show \(path)")
+
+                let fresh = try Fixtures.temporaryFolder("picture").appendingPathComponent("picture.svg")
+                words[flag + 1] = fresh.path
+                let process = Process()
+                process.executableURL = try Fixtures.llamaCLI()
+                process.arguments = words
+                process.currentDirectoryURL = root
+                var environment = ProcessInfo.processInfo.environment
+                environment["LLAMA_MODEL"] = nil
+                process.environment = environment
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "\(place): exit status \(process.terminationStatus)")
+                let committed = try Data(contentsOf: root.appendingPathComponent(path))
+                #expect(try Data(contentsOf: fresh) == committed,
+                        "\(place): \(path) differs from what llama-cli draws now; run the command in the comment to redraw it")
+                count += 1
+            }
+        }
+        #expect(count >= 1, "expected at least one checked picture in the chapters, found \(count)")
     }
 }

@@ -141,7 +141,7 @@ struct ToolCLITests {
         #expect(text.stdout.contains("layers.1.feed_forward.w3.weight") && text.stdout.contains("bf16"))
     }
 
-    @Test(arguments: ["generate", "chat", "tokenize", "detokenize", "info"])
+    @Test(arguments: ["generate", "chat", "tokenize", "detokenize", "info", "trace", "attention"])
     func everyCommandHasHelp(command: String) throws {
         let result = try CLI.run([command, "--help"])
         #expect(result.status == 0)
@@ -151,7 +151,7 @@ struct ToolCLITests {
     @Test func toolHelpListsTheCommands() throws {
         let result = try CLI.run(["--help"])
         #expect(result.status == 0)
-        for command in ["generate", "chat", "tokenize", "detokenize", "info"] {
+        for command in ["generate", "chat", "tokenize", "detokenize", "info", "trace", "attention"] {
             #expect(result.stdout.contains("  \(command) "))
         }
     }

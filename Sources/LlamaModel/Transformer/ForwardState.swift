@@ -57,6 +57,9 @@ final class ForwardState {
     let splitModel: SplitActivations
     /// Activations of width `ffnHiddenDim`, split for `w2`.
     let splitHidden: SplitActivations
+    /// Shown every step when set (`Transformer.observer`); `nil` keeps the pass as fast as
+    /// without tracing (Documentation/16-Tracing-and-Attention.md).
+    var observer: (any ForwardObserver)?
 
     init(params: ModelParams, batchCapacity: Int, contextLength: Int, threads: Int) {
         let dim = params.dim, kvDim = params.nKVHeads * params.headDim

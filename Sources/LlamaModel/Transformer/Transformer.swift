@@ -128,7 +128,9 @@ public final class Transformer: @unchecked Sendable {
             }
             offset += rows
         }
-        return logitsOfLastToken()
+        let logits = logitsOfLastToken()
+        if let observer = state.observer { reportOutput(logits, to: observer) }
+        return logits
     }
 
     /// Forgets every cached position.

@@ -22,6 +22,9 @@ struct TransformerBlock {
     /// Runs the block on `rows` tokens of `state.x`, in place.
     func callAsFunction(_ state: ForwardState, rows: Int, start: Int, cache: KVCache,
                         rope: RotaryEmbedding, pool: ThreadPool) {
+        if let observer = state.observer {  // once per block: the untraced path below is untouched
+            return traced(state, rows: rows, start: start, cache: cache, rope: rope, pool: pool, observer: observer)
+        }
         let width = rows * attentionNorm.weight.count
         // doc: block
         // h = x + attention(attention_norm(x))

@@ -1,0 +1,113 @@
+// `llama-cli trace`: every step of one forward pass, under the names of Meta's model.py,
+// with shapes, leading values and statistics (Documentation/16-Tracing-and-Attention.md).
+
+import Foundation
+import LlamaModel
+
+enum TraceCommand {
+    enum Format: String { case text, json }
+
+    /// How many of the most likely next tokens to list.
+    static let topCount = 5
+
+    static func run(_ tokens: [String]) throws {
+        let arguments = try Arguments(tokens, specs: TracedPass.specs + [
+            OptionSpec(name: "--layers", takesValue: true),
+            OptionSpec(name: "--format", takesValue: true),
+        ], command: "trace")
+        let formatName = arguments.string("--format") ?? "text"
+        guard let format = Format(rawValue: formatName) else {
+            throw CLIError.usage("--format expects text or json, found '\(formatName)'", command: "trace")
+        }
+        let pass = try TracedPass(arguments) { folder in
+            // Checked against the model before the pass runs.
+            let layers = try TracedPass.layers(arguments, count: folder.params.nLayers)
+            return { step in step.layer.map { layers?.contains($0) ?? true } ?? true }
+        }
+        let top = pass.logits.withUnsafeBufferPointer { Sampler.logprob(of: 0, in: $0, top: topCount).top }
+        switch format {
+        case .text: Terminal.write(text(pass, top: top))
+        case .json: Terminal.write(json(pass, top: top))
+        }
+    }
+
+    // MARK: - Text
+
+    static func text(_ pass: TracedPass, top: [TokenLogprob.Alternative]) -> String {
+        var lines = ["tokens  [\(pass.tokens.count)]"]
+        for (index, id) in pass.tokens.enumerated() {
+            lines.append("  \(pad(String(index), 3)) \(pad(String(id), 7)) \(pass.pieces[index].map(JSON.quote) ?? "")")
+        }
+        let width = pass.steps.map(\.path.count).max() ?? 0
+        for step in pass.steps {
+            let stats = step.statistics
+            // Line 1: name, shape, the first values; line 2: the statistics.
+            let first = step.values.prefix(4).map { padded(number($0), 8, right: true) }.joined(separator: " ")
+            lines.append("\(pad(step.path, width))  \(pad(shape(step.shape), 14)) \(first)")
+            var summary = "  min \(number(stats.min))  max \(number(stats.max))  mean \(number(stats.mean))"
+                + "  rms \(number(stats.rms))"
+            if stats.nonFiniteCount > 0 { summary += "  (-inf: \(stats.nonFiniteCount))" }
+            lines.append(summary)
+        }
+        lines.append("next token (top \(top.count))")
+        for alternative in top {
+            let piece = pieceText(alternative.id, pass)
+            lines.append("  \(pad(String(alternative.id), 7)) \(pad(piece, 18)) p \(String(format: "%.4f", exp(Double(alternative.logprob))))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Four decimals: enough to compare with a reference by eye, short enough to scan.
+    static func number(_ value: Float) -> String {
+        guard value.isFinite else { return value < 0 ? "-inf" : (value > 0 ? "inf" : "nan") }
+        let text = String(format: "%.4f", value)
+        return text == "-0.0000" ? "0.0000" : text
+    }
+
+    /// `text` padded with spaces to `width`, on the left when `right` (numbers line up).
+    static func padded(_ text: String, _ width: Int, right: Bool) -> String {
+        let fill = String(repeating: " ", count: max(0, width - text.count))
+        return right ? fill + text : text + fill
+    }
+
+    static func shape(_ dimensions: [Int]) -> String {
+        "[" + dimensions.map(String.init).joined(separator: ", ") + "]"
+    }
+
+    static func pieceText(_ id: Int32, _ pass: TracedPass) -> String {
+        (try? pass.tokenizer?.piece(for: id)).flatMap { $0 }.map(JSON.quote) ?? ""
+    }
+
+    // MARK: - JSON
+
+    /// One object per line: the tokens, each step, then the most likely next tokens.
+    static func json(_ pass: TracedPass, top: [TokenLogprob.Alternative]) -> String {
+        var lines: [JSON] = []
+        var tokenFields: [(String, JSON)] = [("step", .string("tokens")),
+                                             ("ids", .array(pass.tokens.map { .int(Int($0)) }))]
+        if pass.tokenizer != nil {
+            tokenFields.append(("pieces", .array(pass.pieces.map { $0.map(JSON.string) ?? .null })))
+        }
+        lines.append(.object(tokenFields))
+        for step in pass.steps {
+            let stats = step.statistics
+            var fields: [(String, JSON)] = [
+                ("step", .string(step.path)),
+                ("layer", step.layer.map { .int($0) } ?? .null),
+                ("shape", .array(step.shape.map { .int($0) })),
+                ("min", .double(Double(stats.min))), ("max", .double(Double(stats.max))),
+                ("mean", .double(Double(stats.mean))), ("rms", .double(Double(stats.rms))),
+            ]
+            if stats.nonFiniteCount > 0 { fields.append(("non_finite", .int(stats.nonFiniteCount))) }
+            fields.append(("first", .array(step.values.prefix(8).map { .double(Double($0)) })))
+            lines.append(.object(fields))
+        }
+        lines.append(.object([("step", .string("top")), ("tokens", .array(top.map { alternative in
+            var fields: [(String, JSON)] = [("id", .int(Int(alternative.id)))]
+            if pass.tokenizer != nil { fields.append(("piece", (try? pass.tokenizer?.piece(for: alternative.id)).flatMap { $0 }.map(JSON.string) ?? .null)) }
+            fields.append(("probability", .double(exp(Double(alternative.logprob)))))
+            return .object(fields)
+        }))]))
+        return lines.map { $0.text + "\n" }.joined()
+    }
+}
