@@ -41,6 +41,9 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
     case tensorMismatch(tensor: String, expected: String, found: String)
     /// The model folder is laid out in a way we do not read (for example several shards).
     case unsupportedFolder(folder: String, reason: String)
+    /// A GGUF file's structure is damaged or uses something we do not read (bad magic,
+    /// version, truncation, impossible counts, misaligned tensors, missing `llama.*` keys).
+    case invalidGGUF(file: String, reason: String)
 
     /// One line: the thing, what was expected, what was found.
     public var description: String {
@@ -71,6 +74,8 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
             return "\(tensor): expected \(expected), found \(found)"
         case let .unsupportedFolder(folder, reason):
             return "\(folder): \(reason)"
+        case let .invalidGGUF(file, reason):
+            return "\(file): not a readable GGUF model: \(reason)"
         }
     }
 }

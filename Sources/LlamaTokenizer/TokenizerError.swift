@@ -24,6 +24,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     case missingByteToken(source: String, byte: UInt8)
     /// A token id is negative or not below the vocabulary size.
     case tokenOutOfRange(id: Int32, vocabularySize: Int)
+    /// A GGUF file's `tokenizer.ggml.tokens` cannot be Llama 3's kind of vocabulary.
+    case invalidGGUFVocabulary(source: String, id: Int, reason: String)
 
     /// One line naming the file or token and what was expected versus found.
     public var description: String {
@@ -46,6 +48,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(source): expected a token for every single byte, found none for byte \(byte)"
         case let .tokenOutOfRange(id, vocabularySize):
             return "token id \(id) is out of range: expected 0..<\(vocabularySize)"
+        case let .invalidGGUFVocabulary(source, id, reason):
+            return "\(source): tokenizer.ggml.tokens[\(id)]: \(reason)"
         }
     }
 }

@@ -34,7 +34,7 @@ enum AttentionCommand {
         let headCount = weights.shape[0], count = pass.tokens.count
         let heads = requestedHead.map { [$0] } ?? Array(0..<headCount)
         let picture = AttentionPicture(
-            title: "\(pass.folder.url.lastPathComponent): attention weights of layer \(requestedLayer)",
+            title: "\(pass.source.url.lastPathComponent): attention weights of layer \(requestedLayer)",
             labels: pass.tokens.indices.map { pass.pieces[$0] ?? String(pass.tokens[$0]) },
             maps: heads.map { head in
                 (head, Array(weights.values[(head * count * count)..<((head + 1) * count * count)]))

@@ -58,12 +58,12 @@ enum ChatCommand {
         let parameters = try GenerationOptions.parameters(arguments)
         let llama = try loadModel(arguments, options: try GenerationOptions.loadOptions(arguments))
         guard llama.tokenizer != nil else {
-            throw CLIError.failure("\(llama.folder.url.path): chat needs a tokenizer.model in the model folder")
+            throw CLIError.failure("\(llama.source.url.path): chat needs a tokenizer.model in the model folder")
         }
         let conversation = Conversation(llama: llama, parameters: parameters, system: arguments.string("--system"))
         let interactive = Terminal.stdinIsTerminal
         if interactive {
-            Terminal.writeError("Chatting with \(llama.folder.url.lastPathComponent). /help for commands, Ctrl-D to leave.\n")
+            Terminal.writeError("Chatting with \(llama.source.url.lastPathComponent). /help for commands, Ctrl-D to leave.\n")
         }
         while true {
             if interactive { Terminal.write("> ") }

@@ -53,5 +53,5 @@ func loadModel(_ arguments: Arguments, options: Llama.Options) throws -> Llama {
     let url = DefaultModel.resolve(arguments.string("--model"))
     let progress = ProgressLine(label: "loading \(url.lastPathComponent)")
     defer { progress.finish() }
-    return try Llama(folder: url, options: options) { fraction, stage in progress.update(fraction, stage) }
+    return try Llama(model: url, options: options) { fraction, stage in progress.update(fraction, stage) }
 }

@@ -5,9 +5,10 @@ enum Help {
     static let version = "llama-cli 0.1.0 (SwiftLlama)"
 
     static let modelOption = """
-      --model DIR            Meta's checkpoint folder: consolidated.00.pth, params.json,
-                             tokenizer.model. Default: $LLAMA_MODEL, else the demo model
-                             Models/demo (a tiny completion model trained on Python's docs).
+      --model DIR|FILE       Meta's checkpoint folder (consolidated.00.pth, params.json,
+                             tokenizer.model) or a llama GGUF file (F32/F16/BF16/Q8_0).
+                             Default: $LLAMA_MODEL, else the demo model Models/demo
+                             (a tiny completion model trained on Python's docs).
     """
 
     static let tool = """
@@ -21,7 +22,8 @@ enum Help {
       chat         an interactive conversation in the Llama 3.1 chat format
       tokenize     text to token ids (a JSON array)
       detokenize   token ids to text
-      info         parameters, sizes and every tensor of a model folder
+      info         parameters, sizes and every tensor of a model folder or GGUF file
+      quantize     write a GGUF file with Q8_0 (or bf16) weights
       trace        every step of one forward pass: shapes, values, statistics
       attention    the attention weights of a layer as an SVG picture
       help         this text, or `llama-cli help <command>`
@@ -119,6 +121,20 @@ enum Help {
 
     """
 
+    static let quantize = """
+    usage: llama-cli quantize [--model DIR|FILE] [--out FILE.gguf] [--type q8_0|bf16]
+
+    Writes the model as a GGUF file (the format of llama.cpp) with every matrix as Q8_0,
+    blocks of 32 int8 weights sharing one f16 scale, about 1.06 bytes per weight; or as
+    bf16. Norm weights stay f32; the tokenizer goes in as tokenizer.ggml.*. The file runs
+    here with --model FILE.gguf (decode reads half the bytes of bf16) and in llama.cpp.
+
+    \(modelOption)
+      --out FILE.gguf        where to write (default: <model name>-<type>.gguf here)
+      --type q8_0|bf16       the matrices' type (default q8_0)
+
+    """
+
     static let trace = """
     usage: llama-cli trace [--model DIR] (--prompt TEXT | --prompt-tokens IDS) [--layers N,N,...]
                            [--format text|json] [--threads N]
@@ -177,6 +193,7 @@ enum Help {
         case "tokenize": return tokenize
         case "detokenize": return detokenize
         case "info": return info
+        case "quantize": return quantize
         case "trace": return trace
         case "attention": return attention
         case "menu": return menu

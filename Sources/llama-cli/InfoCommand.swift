@@ -1,5 +1,5 @@
-// `llama-cli info`: what is in a model folder, read from params.json and the pickle's
-// tensor records alone (no weight is touched).
+// `llama-cli info`: what is in a model folder or GGUF file, read from params.json and the
+// pickle's tensor records, or the GGUF header, alone (no weight is touched).
 
 import Foundation
 import LlamaLoader
@@ -15,44 +15,66 @@ enum InfoCommand {
         guard format == "text" || format == "json" else {
             throw CLIError.usage("--format expects text or json, found '\(format)'", command: "info")
         }
-        let folder = try ModelFolder(url: DefaultModel.resolve(arguments.string("--model")))
-        let report = ModelReport(folder)
+        let source = try ModelSource(url: DefaultModel.resolve(arguments.string("--model")))
+        let report = ModelReport(source)
         Terminal.write(format == "json" ? report.json.text + "\n" : report.text)
     }
 }
 
 /// The facts `info` prints, computed once for both formats.
 struct ModelReport {
-    let folder: ModelFolder
-    let records: [TorchCheckpoint.Record]
+    /// One tensor as either file lists it.
+    struct Record {
+        let name: String
+        let type: String
+        let shape: Shape
+        let bytes: Int
+    }
+
+    let source: ModelSource
+    let records: [Record]
     let parameterCount: Int
     let weightBytes: Int
     /// Keys and values of all layers for one position, as the KV cache stores them (Float32).
     let kvBytesPerToken: Int
     let files: [(String, Int)]
 
-    init(_ folder: ModelFolder) {
-        self.folder = folder
-        let checkpoint = folder.checkpoint
-        records = checkpoint.tensorNames.compactMap { checkpoint.records[$0] }
-        parameterCount = records.reduce(0) { $0 + $1.shape.elementCount }
-        weightBytes = records.reduce(0) { $0 + $1.dtype.byteCount(elements: $1.shape.elementCount) }
-        let p = folder.params
-        kvBytesPerToken = 2 * p.nLayers * p.nKVHeads * p.headDim * MemoryLayout<Float>.size
+    init(_ source: ModelSource) {
+        self.source = source
         var files: [(String, Int)] = []
-        for name in [ModelFolder.checkpointFileName, ModelFolder.paramsFileName, ModelFolder.tokenizerFileName] {
-            let path = folder.url.appendingPathComponent(name).path
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
-                files.append((name, size))
+        if let folder = source.folder {
+            let checkpoint = folder.checkpoint
+            records = checkpoint.tensorNames.compactMap { checkpoint.records[$0] }.map {
+                Record(name: $0.name, type: $0.dtype.description, shape: $0.shape,
+                       bytes: $0.dtype.byteCount(elements: $0.shape.elementCount))
             }
+            for name in [ModelFolder.checkpointFileName, ModelFolder.paramsFileName, ModelFolder.tokenizerFileName] {
+                let path = folder.url.appendingPathComponent(name).path
+                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+                    files.append((name, size))
+                }
+            }
+        } else if let gguf = source.gguf {
+            records = gguf.tensors.map {
+                Record(name: $0.name, type: $0.type.dtype.map { "\($0)" } ?? $0.type.description, shape: $0.shape,
+                       bytes: $0.type.dtype?.byteCount(elements: $0.shape.elementCount) ?? 0)
+            }
+            files.append((gguf.url.lastPathComponent, gguf.file.byteCount))
+        } else {
+            records = []
         }
+        parameterCount = records.reduce(0) { $0 + $1.shape.elementCount }
+        weightBytes = records.reduce(0) { $0 + $1.bytes }
+        let p = source.params
+        kvBytesPerToken = 2 * p.nLayers * p.nKVHeads * p.headDim * MemoryLayout<Float>.size
         self.files = files
     }
 
     var text: String {
-        let p = folder.params
+        let p = source.params
+        let scaling = source.weights.ropeFrequencyFactors != nil ? "from rope_freqs" : (p.useScaledRope ? "on" : "off")
         var lines = [
-            "model folder      \(folder.url.path)",
+            source.format == .gguf ? "GGUF file         \(source.url.path)" : "model folder      \(source.url.path)",
             "dim               \(p.dim)",
             "n_layers          \(p.nLayers)",
             "n_heads           \(p.nHeads)  (head_dim \(p.headDim))",
@@ -60,8 +82,8 @@ struct ModelReport {
             "vocab_size        \(p.vocabSize)",
             "ffn hidden size   \(p.ffnHiddenDim)  (multiple_of \(p.multipleOf), ffn_dim_multiplier \(p.ffnDimMultiplier.map { "\($0)" } ?? "none"))",
             "norm_eps          \(p.normEps)",
-            "rope_theta        \(p.ropeTheta)  (Llama 3.1 scaling \(p.useScaledRope ? "on" : "off"))",
-            "output layer      \(folder.weights.hasTiedOutput ? "tied to tok_embeddings" : "its own weights")",
+            "rope_theta        \(p.ropeTheta)  (Llama 3.1 scaling \(scaling))",
+            "output layer      \(source.weights.hasTiedOutput ? "tied to tok_embeddings" : "its own weights")",
             "parameters        \(grouped(parameterCount))  (\(humanCount(parameterCount)))",
             "weights in memory \(humanBytes(weightBytes)) (memory-mapped, not copied)",
             "KV cache          \(humanBytes(kvBytesPerToken * 1000)) per 1k tokens (Float32 keys and values)",
@@ -73,13 +95,13 @@ struct ModelReport {
         lines.append("tensors (\(records.count)):")
         let width = records.map(\.name.count).max() ?? 0
         for record in records {
-            lines.append("  \(pad(record.name, width))  \(pad(record.dtype.description, 4))  \(record.shape)")
+            lines.append("  \(pad(record.name, width))  \(pad(record.type, 4))  \(record.shape)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     var json: JSON {
-        let p = folder.params
+        let p = source.params
         var params: [(String, JSON)] = [
             ("dim", .int(p.dim)), ("n_layers", .int(p.nLayers)), ("n_heads", .int(p.nHeads)),
             ("n_kv_heads", .int(p.nKVHeads)), ("vocab_size", .int(p.vocabSize)),
@@ -89,17 +111,18 @@ struct ModelReport {
         params += [("norm_eps", .double(Double(p.normEps))), ("rope_theta", .double(p.ropeTheta)),
                    ("use_scaled_rope", .bool(p.useScaledRope))]
         return .object([
-            ("model", .string(folder.url.path)),
+            ("model", .string(source.url.path)),
+            ("format", .string(source.format.rawValue)),
             ("params", .object(params)),
             ("head_dim", .int(p.headDim)),
             ("ffn_hidden_dim", .int(p.ffnHiddenDim)),
-            ("tied_output", .bool(folder.weights.hasTiedOutput)),
+            ("tied_output", .bool(source.weights.hasTiedOutput)),
             ("parameter_count", .int(parameterCount)),
             ("weight_bytes", .int(weightBytes)),
             ("kv_cache_bytes_per_1k_tokens", .int(kvBytesPerToken * 1000)),
             ("files", .object(files.map { ($0.0, .int($0.1)) })),
             ("tensors", .array(records.map { record in
-                .object([("name", .string(record.name)), ("dtype", .string(record.dtype.description)),
+                .object([("name", .string(record.name)), ("dtype", .string(record.type)),
                          ("shape", .array(record.shape.dimensions.map { .int($0) }))])
             })),
         ])

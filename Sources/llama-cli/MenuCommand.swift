@@ -37,7 +37,7 @@ enum MenuCommand {
             Terminal.write(interactive ? "" : "\n")
             switch choice {
             case "1":
-                Terminal.write(ModelReport(llama.folder).text)
+                Terminal.write(ModelReport(llama.source).text)
             case let number where presetNumbers[number] != nil:
                 try runPreset(presets[presetNumbers[number] ?? 0], llama, parameters)
             case "6", "7":
@@ -59,7 +59,7 @@ enum MenuCommand {
 
     private static func menuText(_ llama: Llama) -> String {
         let p = llama.params
-        var text = "\nSwiftLlama: \(llama.folder.url.path) (dim \(p.dim), \(p.nLayers) layers, vocabulary \(p.vocabSize))\n"
+        var text = "\nSwiftLlama: \(llama.source.url.path) (dim \(p.dim), \(p.nLayers) layers, vocabulary \(p.vocabSize))\n"
         text += "  1. Print the model's metadata\n"
         for (index, preset) in presets.enumerated() {
             let system = preset.system.map { " [system: \"\($0)\"]" } ?? ""

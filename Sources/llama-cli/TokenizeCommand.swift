@@ -3,6 +3,7 @@
 
 import Foundation
 import LlamaLoader
+import LlamaModel
 import LlamaTokenizer
 
 enum TokenizeCommand {
@@ -45,7 +46,7 @@ enum TokenizeCommand {
         Terminal.write(try tokenizer.decode(ids))
     }
 
-    /// `--tokenizer FILE`, else the tokenizer.model of `--model DIR` (or the default model).
+    /// `--tokenizer FILE`, else the tokenizer of `--model DIR|FILE.gguf` (or the default model).
     private static func loadTokenizer(_ arguments: Arguments) throws -> Tokenizer {
         if arguments.has("--tokenizer") && arguments.has("--model") {
             throw CLIError.usage("give --tokenizer or --model, not both", command: arguments.command)
@@ -53,10 +54,18 @@ enum TokenizeCommand {
         if let path = arguments.string("--tokenizer") {
             return try Tokenizer(contentsOf: URL(fileURLWithPath: path))
         }
-        let folder = DefaultModel.resolve(arguments.string("--model"))
-        let url = folder.appendingPathComponent(ModelFolder.tokenizerFileName)
+        let model = DefaultModel.resolve(arguments.string("--model"))
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: model.path, isDirectory: &isFolder), !isFolder.boolValue {
+            // A GGUF file carries its vocabulary in tokenizer.ggml.tokens.
+            guard let tokenizer = try ModelSource(url: model).loadTokenizer() else {
+                throw CLIError.failure("\(model.path): the GGUF file has no tokenizer.ggml.tokens")
+            }
+            return tokenizer
+        }
+        let url = model.appendingPathComponent(ModelFolder.tokenizerFileName)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw CLIError.failure("\(folder.path): no \(ModelFolder.tokenizerFileName) in the model folder")
+            throw CLIError.failure("\(model.path): no \(ModelFolder.tokenizerFileName) in the model folder")
         }
         return try Tokenizer(contentsOf: url)
     }

@@ -20,7 +20,7 @@ struct TracedPass {
     /// layer), so the prompt is kept to what a person can read anyway.
     static let maximumTokens = 256
 
-    let folder: ModelFolder
+    let source: ModelSource
     let tokens: [Int32]
     /// The folder's tokenizer, if it has one.
     let tokenizer: Tokenizer?
@@ -34,7 +34,7 @@ struct TracedPass {
     /// Checks the prompt options (before anything is loaded), then loads and runs.
     /// - Parameter select: given the model folder (to check layer numbers against it),
     ///   which steps to keep; the others are dropped as they come.
-    init(_ arguments: Arguments, select: (ModelFolder) throws -> (TraceStep) -> Bool) throws {
+    init(_ arguments: Arguments, select: (ModelSource) throws -> (TraceStep) -> Bool) throws {
         let command = arguments.command
         let sources = ["--prompt", "--prompt-tokens"].filter(arguments.has)
         guard sources.count == 1 else {
@@ -44,14 +44,14 @@ struct TracedPass {
         let ids = try arguments.tokenIDs("--prompt-tokens")
         let threads = try arguments.int("--threads", in: 1...1024)
 
-        folder = try ModelFolder(url: DefaultModel.resolve(arguments.string("--model")))
-        let keep = try select(folder)
-        let tokenizer = try folder.tokenizerURL.map { try Tokenizer(contentsOf: $0) }
+        source = try ModelSource(url: DefaultModel.resolve(arguments.string("--model")))
+        let keep = try select(source)
+        let tokenizer = try source.loadTokenizer()
         self.tokenizer = tokenizer
         if let ids {
             tokens = ids
         } else {
-            guard let tokenizer else { throw ModelError.noTokenizer(folder: folder.url.path) }
+            guard let tokenizer else { throw ModelError.noTokenizer(folder: source.url.path) }
             tokens = tokenizer.encode(arguments.string("--prompt") ?? "", bos: true)
         }
         guard tokens.count <= Self.maximumTokens else {
@@ -60,7 +60,7 @@ struct TracedPass {
         pieces = tokens.map { id in tokenizer.flatMap { try? $0.piece(for: id) } }
 
         // One batch for the whole prompt, so each step is reported once.
-        let transformer = try Transformer(folder: folder, contextLength: tokens.count, threadCount: threads,
+        let transformer = try Transformer(weights: source.weights, params: source.params, contextLength: tokens.count, threadCount: threads,
                                           batchSize: tokens.count)
         let filter = FilteringObserver(keep: keep)
         transformer.observer = filter

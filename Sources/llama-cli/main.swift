@@ -14,6 +14,7 @@ func runCommandLine(_ arguments: [String]) -> Int32 {
         "tokenize": TokenizeCommand.tokenize,
         "detokenize": TokenizeCommand.detokenize,
         "info": InfoCommand.run,
+        "quantize": QuantizeCommand.run,
         "trace": TraceCommand.run,
         "attention": AttentionCommand.run,
     ]

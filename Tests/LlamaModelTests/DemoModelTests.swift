@@ -78,7 +78,7 @@ struct DemoModelTests {
     /// golden transcript in Tests/Fixtures/demo/golden-greedy.txt.
     @Test func greedyTranscriptMatchesMetaAndTheGoldenFile() throws {
         let reference = try DemoReference.load()
-        let llama = try Llama(folder: DemoModel.folder)
+        let llama = try Llama(model: DemoModel.folder)
         #expect(try llama.promptTokens(for: reference.promptText) == reference.prompt)
         var parameters = GenerationParameters()
         parameters.temperature = 0

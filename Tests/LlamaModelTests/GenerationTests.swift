@@ -33,7 +33,7 @@ struct GenerationTests {
         let reference = try ModelFixtures.reference(fixture)
         var options = Llama.Options()
         options.contextLength = 64
-        let llama = try Llama(folder: ModelFixtures.folderURL(fixture), options: options)
+        let llama = try Llama(model: ModelFixtures.folderURL(fixture), options: options)
         let (ids, _, summary) = try collect(llama, reference.prompt, greedy(reference.greedy.count))
         #expect(ids == reference.greedy)
         #expect(summary.finishReason == .length)
@@ -55,7 +55,7 @@ struct GenerationTests {
             var options = Llama.Options()
             options.threadCount = threads
             options.contextLength = 64
-            let llama = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"), options: options)
+            let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
             let greedyIDs = try collect(llama, reference.prompt, greedy()).ids
             #expect(greedyIDs == reference.greedy)
             results.append(try collect(llama, reference.prompt, sampled).ids)
@@ -64,12 +64,12 @@ struct GenerationTests {
         #expect(Set(results.map { $0.map(String.init).joined(separator: ",") }).count == 1)
         #expect(results[0] != reference.greedy.prefix(16).map { $0 })  // sampling did something
         sampled.seed = 43
-        let llama = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"))
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
         #expect(try collect(llama, reference.prompt, sampled).ids != results[0])
     }
 
     @Test func stopStringsEndGenerationAndAreNotEmitted() throws {
-        let llama = try Llama(folder: try Fixtures.modelFolderWithByteTokenizer("mha-unscaled"))
+        let llama = try Llama(model: try Fixtures.modelFolderWithByteTokenizer("mha-unscaled"))
         let prompt = try llama.promptTokens(for: "Hello")
         #expect(prompt.first == llama.tokenizer?.beginOfText)
         // Generate freely, then stop on a piece of what came out.
@@ -90,7 +90,7 @@ struct GenerationTests {
         let reference = try ModelFixtures.reference("gqa-scaled")
         var options = Llama.Options()
         options.contextLength = reference.prompt.count + 3
-        let llama = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"), options: options)
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
         let result = try collect(llama, reference.prompt, greedy(50))
         #expect(result.summary.finishReason == .context)
         #expect(result.ids == Array(reference.greedy.prefix(result.ids.count)))
@@ -105,19 +105,19 @@ struct GenerationTests {
     /// tokens, and gives the same output as a fresh model.
     @Test func reusesTheCacheForASharedPrefix() throws {
         let reference = try ModelFixtures.reference("gqa-scaled")
-        let llama = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"))
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
         let first = try collect(llama, reference.prompt, greedy(4))
         let followUp = reference.prompt + first.ids + [5, 6, 7]
         let second = try collect(llama, followUp, greedy(6))
         #expect(second.summary.prefilledTokens == 3 + 1)  // the last reply token was not yet cached, plus 3 new
-        let fresh = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"))
+        let fresh = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
         #expect(try collect(fresh, followUp, greedy(6)).ids == second.ids)
         llama.reset()
         #expect(try collect(llama, followUp, greedy(6)).summary.prefilledTokens == followUp.count)
     }
 
     @Test func rejectsBadInput() throws {
-        let llama = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"))
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
         #expect(throws: ModelError.emptyInput) { try collect(llama, [], greedy()) }
         #expect(throws: ModelError.tokenOutOfRange(id: 5000, vocabularySize: 997)) { try collect(llama, [1, 5000], greedy()) }
         var bad = greedy()
@@ -125,12 +125,12 @@ struct GenerationTests {
         #expect(throws: ModelError.self) { try collect(llama, [1], bad) }
         bad = greedy(); bad.topP = 1.5
         #expect(throws: ModelError.self) { try collect(llama, [1], bad) }
-        #expect(throws: ModelError.noTokenizer(folder: llama.folder.url.path)) { try llama.promptTokens(for: "hi") }
+        #expect(throws: ModelError.noTokenizer(folder: llama.source.url.path)) { try llama.promptTokens(for: "hi") }
     }
 
     @Test func streamYieldsPiecesThenTheSummary() async throws {
         let reference = try ModelFixtures.reference("tied-output")
-        let llama = try Llama(folder: ModelFixtures.folderURL("tied-output"))
+        let llama = try Llama(model: ModelFixtures.folderURL("tied-output"))
         var ids: [Int32] = []
         var summaries: [GenerationSummary] = []
         for try await event in llama.generate(promptTokens: reference.prompt, parameters: greedy()) {
@@ -146,7 +146,7 @@ struct GenerationTests {
 
     @Test func logprobsAreReportedWhenAsked() throws {
         let reference = try ModelFixtures.reference("gqa-scaled")
-        let llama = try Llama(folder: ModelFixtures.folderURL("gqa-scaled"))
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
         var parameters = greedy(3)
         parameters.logprobs = 2
         var pieces: [GeneratedPiece] = []

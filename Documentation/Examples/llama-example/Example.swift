@@ -17,7 +17,7 @@ struct Example {
         }
         do {
             // Load the folder: consolidated.00.pth (memory-mapped), params.json, tokenizer.model.
-            let llama = try Llama(folder: URL(fileURLWithPath: arguments[1]))
+            let llama = try Llama(model: URL(fileURLWithPath: arguments[1]))
 
             var parameters = GenerationParameters()  // Meta's defaults: temperature 0.6, top-p 0.9
             parameters.temperature = 0                // greedy: the same text every run

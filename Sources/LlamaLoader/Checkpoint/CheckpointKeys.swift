@@ -11,6 +11,10 @@ public enum CheckpointKeys {
     /// The output projection to logits, `[vocab_size, dim]`; absent when tied to
     /// `tok_embeddings.weight`.
     public static let output = "output.weight"
+    /// Llama 3.1 RoPE scaling as one factor per frequency, `[head_dim / 2]` f32, that each
+    /// frequency is divided by. Not in Meta's checkpoints (params.json gives the scaling's
+    /// constants instead); llama.cpp stores it in GGUF files as `rope_freqs.weight`.
+    public static let ropeFrequencyFactors = "rope_freqs.weight"
 
     /// The keys of transformer block `layer`.
     public static func layer(_ layer: Int) -> Layer {

@@ -40,6 +40,9 @@ public struct ModelWeights: Sendable {
     public let output: Tensor
     /// Whether the checkpoint has no `output.weight` and the embeddings serve as output.
     public let hasTiedOutput: Bool
+    /// Per-frequency RoPE divisors, `[head_dim / 2]` (GGUF files of scaled-RoPE models);
+    /// `nil` means the scaling, if any, comes from `ModelParams`.
+    public let ropeFrequencyFactors: Tensor?
 
     /// Takes the weights `params` implies from `checkpoint`. Tensors it does not need
     /// (such as `rope.freqs` in older checkpoints) are ignored.
@@ -62,7 +65,7 @@ public struct ModelWeights: Sendable {
         let queryWidth = params.nHeads * params.headDim, keyValueWidth = params.nKVHeads * params.headDim
         func weight(_ name: String, _ shape: Shape) throws -> Tensor {
             guard let tensor = lookup(name) else {
-                throw LoaderError.tensorMismatch(tensor: name, expected: "\(shape) (bf16, f16 or f32)",
+                throw LoaderError.tensorMismatch(tensor: name, expected: "\(shape) (bf16, f16, f32 or q8_0)",
                                                  found: "no such tensor in \(source)")
             }
             // Any of the three element types will do, so the dtype is reported as found.
@@ -96,6 +99,16 @@ public struct ModelWeights: Sendable {
         } else {
             self.output = try weight(CheckpointKeys.output, [params.vocabSize, dim])
             self.hasTiedOutput = false
+        }
+        if lookup(CheckpointKeys.ropeFrequencyFactors) != nil {
+            let factors = try weight(CheckpointKeys.ropeFrequencyFactors, [params.headDim / 2])
+            guard factors.dtype == .f32 else {
+                throw LoaderError.tensorMismatch(tensor: CheckpointKeys.ropeFrequencyFactors,
+                                                 expected: "[\(params.headDim / 2)] f32", found: "\(factors.shape) \(factors.dtype)")
+            }
+            self.ropeFrequencyFactors = factors
+        } else {
+            self.ropeFrequencyFactors = nil
         }
     }
 }

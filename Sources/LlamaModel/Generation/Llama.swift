@@ -6,13 +6,13 @@ import LlamaLoader
 import LlamaTensor
 import LlamaTokenizer
 
-/// A Llama model ready to generate: the weights of a model folder, its tokenizer and a
-/// KV cache.
+/// A Llama model ready to generate: the weights of a model folder or GGUF file, its
+/// tokenizer and a KV cache.
 ///
 /// ```swift
 /// import LlamaModel
 ///
-/// let llama = try Llama(folder: URL(fileURLWithPath: "Llama3.2-1B"))
+/// let llama = try Llama(model: URL(fileURLWithPath: "Llama3.2-1B"))
 /// var parameters = GenerationParameters()
 /// parameters.temperature = 0
 /// for try await event in llama.generate(prompt: "The capital of France is", parameters: parameters) {
@@ -45,10 +45,10 @@ public final class Llama: @unchecked Sendable {
     /// Progress of loading: a fraction in 0...1 and what is being done.
     public typealias ProgressHandler = @Sendable (_ fraction: Double, _ stage: String) -> Void
 
-    /// The model folder: params, checkpoint, weights.
-    public let folder: ModelFolder
-    /// The tokenizer, or `nil` when the folder has no `tokenizer.model` (then only token
-    /// ids can be given and `GeneratedPiece.text` stays empty).
+    /// Where the model came from: params and weights of a folder or a GGUF file.
+    public let source: ModelSource
+    /// The tokenizer, or `nil` when the model has none (no `tokenizer.model` in the folder;
+    /// then only token ids can be given and `GeneratedPiece.text` stays empty).
     public let tokenizer: Tokenizer?
     /// The transformer and its KV cache.
     public let transformer: Transformer
@@ -59,24 +59,25 @@ public final class Llama: @unchecked Sendable {
     /// The tokens whose keys and values are in the cache, in order.
     private var cachedTokens: [Int32] = []
 
-    /// Loads a model folder (`consolidated.00.pth`, `params.json`, and usually
-    /// `tokenizer.model`).
+    /// Loads a model: Meta's folder (`consolidated.00.pth`, `params.json`, and usually
+    /// `tokenizer.model`) or a `.gguf` file (see `ModelSource`).
     /// - Throws: `LoaderError` for a missing or bad file, `TokenizerError` for a bad
     ///   tokenizer, `ModelError` for bad options.
-    public init(folder url: URL, options: Options = Options(), progress: ProgressHandler? = nil) throws {
+    public init(model url: URL, options: Options = Options(), progress: ProgressHandler? = nil) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         progress?(0, "opening \(url.lastPathComponent)")
-        folder = try ModelFolder(url: url)
-        tokenizer = try folder.tokenizerURL.map { try Tokenizer(contentsOf: $0) }
-        if let tokenizer, tokenizer.vocabularySize > folder.params.vocabSize {
+        source = try ModelSource(url: url)
+        tokenizer = try source.loadTokenizer()
+        if let tokenizer, tokenizer.vocabularySize > source.params.vocabSize {
             throw ModelError.invalidOption(
-                name: "tokenizer.model", expected: "at most \(folder.params.vocabSize) tokens (vocab_size)",
+                name: "tokenizer", expected: "at most \(source.params.vocabSize) tokens (vocab_size)",
                 found: "\(tokenizer.vocabularySize) tokens")
         }
-        transformer = try Transformer(folder: folder, contextLength: options.contextLength,
+        transformer = try Transformer(weights: source.weights, params: source.params,
+                                      contextLength: options.contextLength,
                                       threadCount: options.threadCount, batchSize: options.batchSize)
         if options.preload {
-            Self.preload(folder.checkpoint.file, progress: progress)
+            Self.preload(source.weightsFile, progress: progress)
         }
         progress?(1, "loaded")
         loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -105,7 +106,7 @@ public final class Llama: @unchecked Sendable {
     }
 
     /// The hyperparameters.
-    public var params: ModelParams { folder.params }
+    public var params: ModelParams { source.params }
 
     // MARK: - Prompts
 
@@ -113,14 +114,14 @@ public final class Llama: @unchecked Sendable {
     /// special-token look-alikes in the text treated as plain text.
     /// - Throws: `ModelError.noTokenizer` when the folder has no tokenizer.
     public func promptTokens(for text: String) throws -> [Int32] {
-        guard let tokenizer else { throw ModelError.noTokenizer(folder: folder.url.path) }
+        guard let tokenizer else { throw ModelError.noTokenizer(folder: source.url.path) }
         return tokenizer.encode(text, bos: true)
     }
 
     /// The token ids of a dialog in the Llama 3.1 chat format, ending with the open
     /// assistant header.
     public func promptTokens(for messages: [ChatFormat.Message]) throws -> [Int32] {
-        guard let tokenizer else { throw ModelError.noTokenizer(folder: folder.url.path) }
+        guard let tokenizer else { throw ModelError.noTokenizer(folder: source.url.path) }
         return ChatFormat(tokenizer: tokenizer).encodeDialogPrompt(messages)
     }
 

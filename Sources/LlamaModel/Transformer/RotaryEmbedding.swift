@@ -20,10 +20,17 @@ struct RotaryEmbedding {
     /// `sin[p · pairCount + i]`.
     private let sines: UnsafeMutablePointer<Float>
 
-    init(params: ModelParams, positions: Int) {
+    /// - Parameter factors: Per-frequency divisors (a GGUF file's `rope_freqs.weight`):
+    ///   when given they replace the scaling of `params`, as llama.cpp does.
+    init(params: ModelParams, positions: Int, factors: [Float]? = nil) {
         pairCount = params.headDim / 2
         positionCount = positions
-        let frequencies = Self.frequencies(params: params)
+        var frequencies = Self.frequencies(params: params)
+        if let factors, factors.count == frequencies.count {
+            var unscaled = params
+            unscaled.useScaledRope = false
+            frequencies = zip(Self.frequencies(params: unscaled), factors).map { $0 / $1 }
+        }
         cosines = .allocate(capacity: max(1, positions * pairCount))
         sines = .allocate(capacity: max(1, positions * pairCount))
         for p in 0..<positions {
@@ -60,6 +67,14 @@ struct RotaryEmbedding {
         }
         // doc: end
         return frequencies
+    }
+
+    /// The divisors that turn the unscaled frequencies into the scaled ones, one per pair:
+    /// how llama.cpp stores Llama 3.1 scaling (`rope_freqs.weight` in a GGUF file).
+    static func scalingFactors(params: ModelParams) -> [Float] {
+        var unscaled = params
+        unscaled.useScaledRope = false
+        return zip(frequencies(params: unscaled), frequencies(params: params)).map { $0 / $1 }
     }
 
     /// Llama 3.1's `apply_scaling`: long wavelengths (beyond the original context) are

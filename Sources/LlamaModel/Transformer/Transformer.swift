@@ -79,7 +79,8 @@ public final class Transformer: @unchecked Sendable {
         layers = weights.layers.enumerated().map { TransformerBlock($1, layer: $0, params: params) }
         norm = RMSNorm(weights.norm, epsilon: params.normEps)
         output = weights.output
-        rope = RotaryEmbedding(params: params, positions: contextLength)
+        rope = RotaryEmbedding(params: params, positions: contextLength,
+                               factors: weights.ropeFrequencyFactors?.floats())
         cache = try KVCache(layers: params.nLayers, kvHeads: params.nKVHeads, headDim: params.headDim,
                             capacity: contextLength)
         state = ForwardState(params: params, batchCapacity: batchSize, contextLength: contextLength,
@@ -206,24 +207,5 @@ public final class Transformer: @unchecked Sendable {
 
 /// Writes row `row` of a 2-D tensor into `out` as f32.
 func widenRow(of table: Tensor, row: Int, into out: UnsafeMutablePointer<Float>) {
-    let width = table.shape[1]
-    let base = table.baseAddress + table.dtype.byteCount(elements: row * width)
-    switch table.dtype {
-    case .bf16:
-        for i in 0..<width {
-            out[i] = Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
-        }
-    case .f16:
-        for i in 0..<width {
-            out[i] = Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-        }
-    case .f32:
-        for i in 0..<width {
-            out[i] = base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
-        }
-    case .q8_0:
-        for i in 0..<width {
-            out[i] = Q8_0.element(base, i)
-        }
-    }
+    table.widenRow(row, into: out)
 }

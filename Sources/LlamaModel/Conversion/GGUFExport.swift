@@ -1,0 +1,98 @@
+// Writing a model as a llama GGUF file: Meta's names to llama.cpp's, hyperparameters to
+// `llama.*` keys, the tokenizer to `tokenizer.ggml.*`, weights quantized on the way.
+// Explained in Documentation/17-Quantization-and-GGUF.md.
+
+import Foundation
+import LlamaLoader
+import LlamaTensor
+import LlamaTokenizer
+
+/// Converts a model (Meta's folder, or another GGUF file) into a GGUF file that llama.cpp
+/// and SwiftLlama both run.
+public enum GGUFExport {
+    /// The element type of the matrices in the written file.
+    public enum WeightType: String, Sendable, CaseIterable {
+        /// Every matrix as Q8_0 (8.5 bits per weight); norms stay f32.
+        case q8_0
+        /// Every matrix as bf16 (Meta's own precision); norms stay f32.
+        case bf16
+
+        var dtype: DType { self == .q8_0 ? .q8_0 : .bf16 }
+        /// llama.cpp's `llama_ftype` code (`general.file_type`).
+        var fileType: UInt64 { self == .q8_0 ? 7 : 32 }
+    }
+
+    /// Writes `source` as a GGUF file at `url`.
+    ///
+    /// The matrices (embedding table and output head included, so the whole file is
+    /// about 1.06 bytes per parameter for Q8_0) take `type`; the norm weights stay f32, as
+    /// llama.cpp keeps them; Llama 3.1 RoPE scaling becomes the `rope_freqs.weight` factors
+    /// that llama.cpp expects.
+    /// - Parameters:
+    ///   - tokenizer: Written as `tokenizer.ggml.*` when given.
+    ///   - progress: Called before each tensor with its index, the count and its GGUF name.
+    /// - Throws: `LoaderError` when the file cannot be written; `TensorError.partialBlock`
+    ///   when a matrix's rows are not whole Q8_0 blocks (a width not a multiple of 32).
+    public static func write(_ source: ModelSource, tokenizer: Tokenizer?, as type: WeightType, to url: URL,
+                             progress: ((Int, Int, String) -> Void)? = nil) throws {
+        let p = source.params, w = source.weights
+        let writer = GGUFWriter()
+        let name = source.url.deletingPathExtension().lastPathComponent
+        writer.add("general.architecture", .string("llama"))
+        writer.add("general.name", .string(name))
+        writer.add("general.file_type", .unsigned(type.fileType, .uint32))
+        if type == .q8_0 { writer.add("general.quantization_version", .unsigned(2, .uint32)) }
+        writer.add("llama.vocab_size", .unsigned(UInt64(p.vocabSize), .uint32))
+        writer.add("llama.context_length", .unsigned(p.useScaledRope ? 131_072 : 8192, .uint32))
+        writer.add("llama.embedding_length", .unsigned(UInt64(p.dim), .uint32))
+        writer.add("llama.block_count", .unsigned(UInt64(p.nLayers), .uint32))
+        writer.add("llama.feed_forward_length", .unsigned(UInt64(p.ffnHiddenDim), .uint32))
+        writer.add("llama.rope.dimension_count", .unsigned(UInt64(p.headDim), .uint32))
+        writer.add("llama.attention.head_count", .unsigned(UInt64(p.nHeads), .uint32))
+        writer.add("llama.attention.head_count_kv", .unsigned(UInt64(p.nKVHeads), .uint32))
+        writer.add("llama.rope.freq_base", .float(p.ropeTheta, .float32))
+        writer.add("llama.attention.layer_norm_rms_epsilon", .float(Double(p.normEps), .float32))
+        if let tokenizer {
+            let vocabulary = tokenizer.ggufVocabulary()
+            writer.add("tokenizer.ggml.model", .string("gpt2"))
+            writer.add("tokenizer.ggml.pre", .string("llama-bpe"))
+            writer.add("tokenizer.ggml.tokens", .array(.string, vocabulary.tokens.map { .string($0) }))
+            writer.add("tokenizer.ggml.token_type", .array(.int32, vocabulary.types.map { .signed(Int64($0.rawValue), .int32) }))
+            writer.add("tokenizer.ggml.merges", .array(.string, vocabulary.merges.map { .string($0) }))
+            writer.add("tokenizer.ggml.bos_token_id", .unsigned(UInt64(tokenizer.beginOfText), .uint32))
+            writer.add("tokenizer.ggml.eos_token_id", .unsigned(UInt64(tokenizer.endOfText), .uint32))
+        }
+
+        func add(_ key: String, _ tensor: Tensor, _ dtype: DType) throws {
+            guard let gguf = GGUFLlama.ggufName(forCheckpointKey: key) else { return }
+            let width = tensor.shape[tensor.shape.rank - 1]
+            if dtype.blockSize > 1, width % dtype.blockSize != 0 {
+                throw TensorError.partialBlock(shape: tensor.shape, dtype: dtype)
+            }
+            writer.addTensor(gguf, shape: tensor.shape, dtype: dtype) { try tensor.encode(as: dtype, into: $0) }
+        }
+        let matrix = type.dtype
+        try add(CheckpointKeys.tokEmbeddings, w.tokEmbeddings, matrix)
+        for (index, layer) in w.layers.enumerated() {
+            let key = CheckpointKeys.layer(index)
+            try add(key.attentionNorm, layer.attentionNorm, .f32)
+            try add(key.wq, layer.wq, matrix)
+            try add(key.wk, layer.wk, matrix)
+            try add(key.wv, layer.wv, matrix)
+            try add(key.wo, layer.wo, matrix)
+            try add(key.ffnNorm, layer.ffnNorm, .f32)
+            try add(key.w1, layer.w1, matrix)
+            try add(key.w2, layer.w2, matrix)
+            try add(key.w3, layer.w3, matrix)
+        }
+        try add(CheckpointKeys.norm, w.norm, .f32)
+        if !w.hasTiedOutput { try add(CheckpointKeys.output, w.output, matrix) }
+        if let factors = w.ropeFrequencyFactors {
+            try add(CheckpointKeys.ropeFrequencyFactors, factors, .f32)
+        } else if p.useScaledRope {
+            let factors = try Tensor(RotaryEmbedding.scalingFactors(params: p), shape: [p.headDim / 2])
+            try add(CheckpointKeys.ropeFrequencyFactors, factors, .f32)
+        }
+        try writer.write(to: url, progress: progress)
+    }
+}

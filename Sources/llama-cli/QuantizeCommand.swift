@@ -1,0 +1,37 @@
+// `llama-cli quantize`: Meta's checkpoint folder (or a GGUF file) to a GGUF file with Q8_0
+// or bf16 matrices, which generate, chat, info and llama.cpp then run.
+
+import Foundation
+import LlamaLoader
+import LlamaModel
+
+enum QuantizeCommand {
+    static func run(_ tokens: [String]) throws {
+        let arguments = try Arguments(tokens, specs: [
+            OptionSpec(name: "--model", takesValue: true),
+            OptionSpec(name: "--out", takesValue: true),
+            OptionSpec(name: "--type", takesValue: true),
+        ], command: "quantize")
+        let typeName = arguments.string("--type") ?? "q8_0"
+        guard let type = GGUFExport.WeightType(rawValue: typeName) else {
+            throw CLIError.usage("--type expects q8_0 or bf16, found '\(typeName)'", command: "quantize")
+        }
+        let modelURL = DefaultModel.resolve(arguments.string("--model"))
+        let source = try ModelSource(url: modelURL)
+        let tokenizer = try source.loadTokenizer()
+        let name = modelURL.deletingPathExtension().lastPathComponent
+        let out = URL(fileURLWithPath: arguments.string("--out") ?? "\(name)-\(type.rawValue).gguf")
+        guard out.standardizedFileURL != source.weightsFile.url.standardizedFileURL else {
+            throw CLIError.failure("\(out.path): --out would overwrite the model being read")
+        }
+        let progress = ProgressLine(label: "quantize")
+        let start = DispatchTime.now().uptimeNanoseconds
+        try GGUFExport.write(source, tokenizer: tokenizer, as: type, to: out) { index, count, tensor in
+            progress.update(Double(index) / Double(max(count, 1)), tensor)
+        }
+        progress.finish()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: out.path))?[.size] as? Int ?? 0
+        Terminal.writeError(String(format: "wrote %@ (%@, %@) in %.1f s\n", out.path, type.rawValue, humanBytes(bytes), seconds))
+    }
+}
