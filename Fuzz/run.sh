@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Builds every fuzz target with libFuzzer and AddressSanitizer, then runs each one.
 #
-#   Fuzz/run.sh [SECONDS]        # default 30 seconds per target
+#   Fuzz/run.sh [SECONDS] [TARGET...]   # default 30 seconds per target, every target
 #
 # The targets are compiled with swiftc straight from the library sources (one module per
 # target, so they can reach internal types such as the unpickler), into .build-fuzz/; no
-# product of the package contains them. Seed corpora come from the test fixtures. A crash
+# product of the package contains them. Seed corpora come from the test fixtures (and, for
+# gguf, from Fuzz/gguf/seeds/, written by Fuzz/gguf/make_seeds.py). A crash
 # leaves its input in Fuzz/crashes/ and fails the script; turn it into a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 seconds="${1:-30}"
+shift || true
+all_targets="checkpoint pickle params ranks-file text arguments gguf"
+targets="${*:-$all_targets}"
+for target in $targets; do
+    case " $all_targets " in *" $target "*) ;; *) echo "unknown target $target (expected one of: $all_targets)" >&2; exit 2 ;; esac
+done
 out=.build-fuzz
 mkdir -p "$out" Fuzz/crashes
 
@@ -20,6 +27,7 @@ arguments="Sources/llama-cli/Arguments.swift Sources/llama-cli/CLIError.swift"
 
 build() {  # name, module name, sources and target file...
     local name=$1 module=$2; shift 2
+    case " $targets " in *" $name "*) ;; *) return 0 ;; esac
     # One module per target. LlamaLoader's sources `import LlamaTensor`; compiled into a
     # module of that name, the import of itself is only a warning.
     swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$module" -package-name SwiftLlama \
@@ -32,6 +40,7 @@ build params LlamaTensor $tensor_and_loader Fuzz/Targets/FuzzParams.swift
 build ranks-file LlamaTokenizer $tokenizer Fuzz/Targets/FuzzRanksFile.swift
 build text LlamaTokenizer $tokenizer Fuzz/Targets/FuzzText.swift
 build arguments LlamaCLIArguments $arguments Fuzz/Targets/FuzzArguments.swift
+build gguf LlamaTensor $tensor_and_loader Fuzz/Targets/FuzzGGUF.swift
 
 # Seed corpora from the fixtures.
 seed() {  # target, files...
@@ -60,9 +69,10 @@ mkdir -p "$out/corpus/text"
 split -b 2000 Tests/Fixtures/demo/heldout.txt "$out/corpus/text/heldout-" 2>/dev/null || true
 mkdir -p "$out/corpus/arguments"
 printf -- '--model\0Models/demo\0--max-tokens\00012\0--stop\0x\0--stats' > "$out/corpus/arguments/seed"
+seed gguf Fuzz/gguf/seeds/*.gguf
 
 status=0
-for target in checkpoint pickle params ranks-file text arguments; do
+for target in $targets; do
     log="$out/$target.log"
     if "$out/$target" "$out/corpus/$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
         -artifact_prefix="Fuzz/crashes/$target-" -print_final_stats=1 > "$log" 2>&1; then

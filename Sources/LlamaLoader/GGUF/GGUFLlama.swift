@@ -108,9 +108,10 @@ extension ModelWeights {
     /// - Throws: `LoaderError.tensorMismatch` naming the first missing or misshapen weight
     ///   (by its GGUF name), `.invalidTensor` for an unsupported type (`Q4_K`...).
     public init(gguf file: GGUFFile, params: ModelParams) throws {
-        // Types are checked first, so an unsupported one is reported as such rather than
-        // as a missing tensor.
-        for info in file.tensors where info.type.dtype == nil {
+        // Every tensor is viewed once first (cheap: no bytes are read), so an unsupported
+        // type or a truncated file is reported as such, rather than as a missing tensor
+        // or, for the optional rope_freqs, not at all.
+        for info in file.tensors {
             _ = try file.tensor(named: info.name)
         }
         try self.init(params: params, source: file.url.lastPathComponent) { key in

@@ -61,7 +61,8 @@ extension Tokenizer {
     /// For Llama 3 a token's id is its BPE rank, so the byte-pair tokens (those before the
     /// first special token) are exactly the lines of `tokenizer.model`, and the merges
     /// GGUF also stores add nothing: merging by rank is the same algorithm. The special
-    /// tokens after them must be Meta's, in Meta's order.
+    /// tokens follow; those with a role (`<|begin_of_text|>`, the chat headers, `<|eot_id|>`
+    /// ...) must be at Meta's positions.
     /// - Parameters:
     ///   - tokens: The token strings, GPT-2 byte-level encoded, by id.
     ///   - source: Names the file in errors.
@@ -80,11 +81,14 @@ extension Tokenizer {
             ranks.append(contentsOf: Array(" \(id)\n".utf8))
         }
         try self.init(ranksFileContents: ranks, source: source)
-        for id in baseCount..<tokens.count {
-            let expected = id - baseCount < SpecialTokens.names.count ? SpecialTokens.names[id - baseCount] : nil
-            guard tokens[id] == expected else {
+        // The special tokens the chat format and generation rely on must sit where Meta
+        // puts them; the reserved ones are only placeholders, and their names differ
+        // between releases (Llama 3.2 names 128011 `<|image|>`, 3.1 reserved_special_token_3).
+        for index in SpecialTokens.essential where baseCount + index < tokens.count {
+            let expected = SpecialTokens.names[index]
+            guard tokens[baseCount + index] == expected else {
                 throw TokenizerError.invalidGGUFVocabulary(
-                    source: source, id: id, reason: "expected the special token \(expected ?? "(none: past Meta's 256)"), found \(tokens[id].debugDescription)")
+                    source: source, id: baseCount + index, reason: "expected the special token \(expected), found \(tokens[baseCount + index].debugDescription)")
             }
         }
     }

@@ -22,6 +22,10 @@ enum SpecialTokens {
         "<|image|>",
     ]
 
+    /// Indices in `named` of the tokens with a role: begin and end of text, the chat
+    /// headers, end of message, end of turn and the python tag.
+    static let essential = [0, 1, 6, 7, 8, 9, 10]
+
     /// All `count` names: `named`, then `<|reserved_special_token_2|>` and onwards.
     /// The special token with index `i` in this list has id `baseVocabularySize + i`.
     static let names: [String] =
