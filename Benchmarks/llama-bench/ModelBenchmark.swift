@@ -60,6 +60,36 @@ enum ModelBenchmark {
         return try ModelWeights(params: params, source: "random weights") { tensors[$0] }
     }
 
+    /// The same weights with every matrix quantized to Q8_0 (norms unchanged), as
+    /// `llama-cli quantize` would write them; quantized on all cores.
+    static func quantized(_ weights: ModelWeights, _ params: ModelParams, pool: ThreadPool) throws -> ModelWeights {
+        var named: [(String, Tensor)] = [(CheckpointKeys.tokEmbeddings, weights.tokEmbeddings), (CheckpointKeys.norm, weights.norm)]
+        if !weights.hasTiedOutput { named.append((CheckpointKeys.output, weights.output)) }
+        for (i, l) in weights.layers.enumerated() {
+            let k = CheckpointKeys.layer(i)
+            named += [(k.attentionNorm, l.attentionNorm), (k.ffnNorm, l.ffnNorm), (k.wq, l.wq), (k.wk, l.wk),
+                      (k.wv, l.wv), (k.wo, l.wo), (k.w1, l.w1), (k.w2, l.w2), (k.w3, l.w3)]
+        }
+        var tensors: [String: Tensor] = [:]
+        for (name, source) in named {
+            guard source.shape.rank == 2 else {
+                tensors[name] = source
+                continue
+            }
+            let q = Tensor(zeros: source.shape, dtype: .q8_0)
+            let base = q.storage.mutableBaseAddress
+            let rowBytes = DType.q8_0.byteCount(elements: source.shape[1])
+            pool.parallelFor(source.shape[0], granularity: 64) { rows in
+                for r in rows {
+                    // Cannot fail: the benchmark shapes are whole blocks.
+                    try? source[r].encode(as: .q8_0, into: UnsafeMutableRawBufferPointer(start: base + r * rowBytes, count: rowBytes))
+                }
+            }
+            tensors[name] = q
+        }
+        return try ModelWeights(params: params, source: "random weights, q8_0") { tensors[$0] }
+    }
+
     struct Result: Encodable {
         let model: String
         let threads: Int

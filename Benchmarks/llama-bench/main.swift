@@ -2,7 +2,7 @@
 //
 //   swift run -c release llama-bench kernels [--threads N]
 //   swift run -c release llama-bench open --model FILE.pth
-//   swift run -c release llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
+//   swift run -c release llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|both] | --model DIR|FILE.gguf] [--threads N]
 //                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
 //                                          [--rounds 3]
 //
@@ -28,7 +28,7 @@ struct KernelReport: Encodable {
 let usageText = """
 usage: llama-bench kernels [--threads N]
        llama-bench open --model FILE.pth
-       llama-bench model [--shape tiny|1b|3b|8b | --model DIR] [--threads N]
+       llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|both] | --model DIR|FILE.gguf] [--threads N]
                          [--prompt-tokens N] [--positions P,P,...] [--steps N] [--rounds N]
 
 """
@@ -48,7 +48,7 @@ let options: [String: String] = { (flags: [String]) in
     var flags = flags, options: [String: String] = [:]
     while !flags.isEmpty {
         let flag = flags.removeFirst()
-        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps", "--rounds"].contains(flag) else {
+        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps", "--rounds", "--type"].contains(flag) else {
             fail("unknown option \(flag)")
         }
         guard !flags.isEmpty else { fail("\(flag) needs a value") }
@@ -86,25 +86,35 @@ do {
             return p
         }
         let context = max(promptTokens, (positions.max() ?? 0) + steps) + 1
-        let transformer: Transformer
-        let name: String
+        var models: [(name: String, make: () throws -> Transformer)] = []
         if let path = options["--model"] {
-            let folder = try ModelFolder(url: URL(fileURLWithPath: path))
-            transformer = try Transformer(folder: folder, contextLength: context, threadCount: threads)
-            name = path
+            let source = try ModelSource(url: URL(fileURLWithPath: path))
+            models.append((path, { try Transformer(weights: source.weights, params: source.params,
+                                                   contextLength: context, threadCount: threads) }))
         } else {
             let shape = options["--shape"] ?? "1b"
             guard let params = ModelBenchmark.params(shape: shape) else { fail("unknown shape \(shape)") }
+            let type = options["--type"] ?? "bf16"
+            guard ["bf16", "q8_0", "both"].contains(type) else { fail("--type expects bf16, q8_0 or both, found \(type)") }
             let weights = try ModelBenchmark.randomWeights(params, tiedOutput: shape == "1b" || shape == "3b", pool: pool)
-            transformer = try Transformer(weights: weights, params: params, contextLength: context, threadCount: threads)
-            name = shape
+            if type != "q8_0" {
+                models.append((shape, { try Transformer(weights: weights, params: params, contextLength: context, threadCount: threads) }))
+            }
+            if type != "bf16" {
+                let q8 = try ModelBenchmark.quantized(weights, params, pool: pool)
+                models.append(("\(shape) q8_0", { try Transformer(weights: q8, params: params, contextLength: context, threadCount: threads) }))
+            }
         }
-        let result = try ModelBenchmark.run(transformer, name: name, promptTokens: promptTokens,
-                                            positions: positions, stepsPerPosition: steps,
-                                            rounds: intOption("--rounds", default: 3)) {
-            Bandwidth.measureRead(bytes: 512 << 20, repeats: 3, pool: pool)
+        // Several models (--type both) run one after the other in the same process, each
+        // with its own bandwidth measurements, so their numbers compare within one run.
+        for model in models {
+            let result = try ModelBenchmark.run(try model.make(), name: model.name, promptTokens: promptTokens,
+                                                positions: positions, stepsPerPosition: steps,
+                                                rounds: intOption("--rounds", default: 3)) {
+                Bandwidth.measureRead(bytes: 512 << 20, repeats: 3, pool: pool)
+            }
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
-        print(String(decoding: try encoder.encode(result), as: UTF8.self))
     case "open":
         guard let path = options["--model"] else { fail("open needs --model FILE.pth") }
         print(String(decoding: try encoder.encode(try OpenBenchmark.run(path: path)), as: UTF8.self))
