@@ -65,7 +65,7 @@ public struct ModelWeights: Sendable {
         let queryWidth = params.nHeads * params.headDim, keyValueWidth = params.nKVHeads * params.headDim
         func weight(_ name: String, _ shape: Shape) throws -> Tensor {
             guard let tensor = lookup(name) else {
-                throw LoaderError.tensorMismatch(tensor: name, expected: "\(shape) (bf16, f16, f32 or q8_0)",
+                throw LoaderError.tensorMismatch(tensor: name, expected: "\(shape) (bf16, f16 or f32)",
                                                  found: "no such tensor in \(source)")
             }
             // Any of the three element types will do, so the dtype is reported as found.
