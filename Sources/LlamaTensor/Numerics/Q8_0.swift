@@ -70,15 +70,16 @@ public enum Q8_0 {
     /// Widens IEEE half-precision bits to `Float` with integer and float arithmetic only.
     ///
     /// Why not `Float(Float16(bitPattern:))`: on a baseline x86-64 build (no F16C) that is
-    /// a library call, and the kernels widen one scale per 32 weights. Shifting the 15
-    /// magnitude bits into a float's exponent and mantissa and multiplying by 2^112 (the
-    /// difference of the exponent biases, 127 − 15) is exact for every finite half,
-    /// subnormals and zero included. Infinities and NaNs come out as large finite numbers;
-    /// scales are finite.
+    /// a library call, and the kernels widen one scale per 32 weights. Sign-extending the
+    /// 16 bits and shifting them left by 13 puts the 15 magnitude bits where a float's
+    /// exponent and mantissa start and keeps the sign in bit 31; the mask clears the copies
+    /// of the sign in between. Multiplying by 2^112 (the difference of the exponent biases,
+    /// 127 − 15) then gives the value, exactly for every finite half, subnormals and zeros
+    /// included (`halfToFloatIsExact` checks all of them). Infinities and NaNs come out as
+    /// large finite numbers; scales are finite.
     @inlinable
     public static func halfToFloat(_ bits: UInt16) -> Float {
-        let magnitude = Float(bitPattern: UInt32(bits & 0x7FFF) << 13) * Float(bitPattern: 0x7780_0000)
-        // The sign bit is copied over rather than tested: no branch to mispredict.
-        return Float(bitPattern: magnitude.bitPattern | UInt32(bits & 0x8000) << 16)
+        let shifted = UInt32(bitPattern: Int32(Int16(bitPattern: bits)) << 13) & 0x8FFF_E000
+        return Float(bitPattern: shifted) * Float(bitPattern: 0x7780_0000)
     }
 }
