@@ -197,6 +197,34 @@ struct KernelTests {
                     }
                 }
                 #expect(got == expected, "width \(width), \(count) rows")
+                // In blocks of 3 rows, carrying the sums in `out`: the same bits.
+                var blocked = [Float](repeating: .nan, count: width)
+                rows.withUnsafeBufferPointer { r in
+                    weights.withUnsafeBufferPointer { w in
+                        blocked.withUnsafeMutableBufferPointer { o in
+                            for start in stride(from: 0, to: count, by: 3) {
+                                weightedSum(r.baseAddress! + start * width, weights: w.baseAddress! + start,
+                                            count: min(3, count - start), width: width, into: o.baseAddress!,
+                                            accumulate: start > 0)
+                            }
+                        }
+                    }
+                }
+                #expect(blocked == expected, "blocks of 3, width \(width), \(count) rows")
+            }
+        }
+    }
+
+    /// Four interleaved dot products give exactly what `dot` gives for each, with the
+    /// vectors on either side.
+    @Test func dot4EqualsFourDots() {
+        for count in [1, 7, 8, 9, 64, 100, 128] {
+            let a = (0..<4).map { randomFloats(count, seed: UInt64(count * 10 + $0)) }
+            let b = randomFloats(count, seed: 99)
+            let got = dot4(a[0], a[1], a[2], a[3], b, count: count)
+            for i in 0..<4 {
+                #expect(got[i] == dot(a[i], b, count: count), "count \(count), lane \(i)")
+                #expect(got[i] == dot(b, a[i], count: count), "count \(count), lane \(i), swapped")
             }
         }
     }

@@ -80,21 +80,15 @@ struct Attention {
                 let values = cache.values(layer: layer, head: g)
                 // Score: q·k / sqrt(head_dim) for every position up to this token's own;
                 // the causal mask is simply not computing the later ones.
-                for j in 0...position {
-                    let key = keys + j * headDim
-                    for h in 0..<groupSize {
-                        groupScores[h * contextLength + j] = dot(queries + h * headDim, key, count: headDim) / scale
-                    }
-                }
+                score(queries, heads: groupSize, keys: keys, count: position + 1, scale: scale,
+                      into: groupScores, stride: contextLength)
                 // Softmax over the visible positions, in f32, per head.
                 for h in 0..<groupSize {
                     softmax(UnsafeMutableBufferPointer(start: groupScores + h * contextLength, count: position + 1))
                 }
                 // Mix: the probability-weighted sum of the values.
-                for h in 0..<groupSize {
-                    weightedSum(values, weights: groupScores + h * contextLength, count: position + 1,
-                                width: headDim, into: outs + h * headDim)
-                }
+                mix(values, heads: groupSize, count: position + 1, weights: groupScores, stride: contextLength,
+                    into: outs)
                 // doc: end
             }
         }
@@ -102,5 +96,72 @@ struct Attention {
         // Project back: wo(heads).
         state.splitModel.load(state.heads.pointer, rows: rows)
         matrixProduct(wo, state.splitModel, rows: rows, into: state.delta.pointer, pool: pool)
+    }
+
+    /// `out[h · stride + j] = q_h · k_j / scale` for `heads` consecutive query heads and
+    /// the first `count` cached keys.
+    ///
+    /// Four dot products run interleaved (`dot4`): four heads of a GQA group against one
+    /// key when the group has at least four, otherwise one head against four keys. A single
+    /// dot product is one chain of dependent additions and would wait on the adder's
+    /// latency at every step; four chains keep it busy. Every score is bit-identical to
+    /// `dot(q_h, k_j) / scale`, whichever way it was grouped.
+    func score(_ queries: UnsafePointer<Float>, heads: Int, keys: UnsafePointer<Float>, count: Int,
+               scale: Float, into out: UnsafeMutablePointer<Float>, stride: Int) {
+        let d = headDim
+        if heads >= 4 {
+            for j in 0..<count {
+                let key = keys + j * d
+                var h = 0
+                while h + 4 <= heads {
+                    let q = queries + h * d
+                    let s = dot4(q, q + d, q + 2 * d, q + 3 * d, key, count: d)
+                    for i in 0..<4 { out[(h + i) * stride + j] = s[i] / scale }
+                    h += 4
+                }
+                while h < heads {
+                    out[h * stride + j] = dot(queries + h * d, key, count: d) / scale
+                    h += 1
+                }
+            }
+        } else {
+            for h in 0..<heads {
+                let query = queries + h * d, row = out + h * stride
+                var j = 0
+                while j + 4 <= count {
+                    let k = keys + j * d
+                    let s = dot4(k, k + d, k + 2 * d, k + 3 * d, query, count: d)
+                    for i in 0..<4 { row[j + i] = s[i] / scale }
+                    j += 4
+                }
+                while j < count {
+                    row[j] = dot(query, keys + j * d, count: d) / scale
+                    j += 1
+                }
+            }
+        }
+    }
+
+    /// `out_h = Σ_j weights[h · stride + j] · v_j` for `heads` consecutive heads.
+    ///
+    /// Far into a long context one head's values are megabytes, more than the L2 cache; a
+    /// head at a time would stream them from L3 once per head of the group (and `weightedSum`
+    /// makes one pass per 32 columns). So the positions go in blocks of about 16 KiB of
+    /// values, which stay in the L1 cache while every head of the group uses them; each
+    /// head's sums carry over from block to block in `out` (`accumulate`), so every element
+    /// still adds its terms in order from zero: the result is the same as one call.
+    func mix(_ values: UnsafePointer<Float>, heads: Int, count: Int, weights: UnsafePointer<Float>,
+             stride: Int, into out: UnsafeMutablePointer<Float>) {
+        let d = headDim
+        let block = max(8, 4096 / d)  // rows of values per block: 16 KiB of floats
+        var start = 0
+        while start < count {
+            let rows = min(block, count - start)
+            for h in 0..<heads {
+                weightedSum(values + start * d, weights: weights + h * stride + start, count: rows, width: d,
+                            into: out + h * d, accumulate: start > 0)
+            }
+            start += rows
+        }
     }
 }

@@ -35,6 +35,34 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
     return s
 }
 
+/// `dot(a_i, b)` for four vectors `a_i` and one `b`, each result bit-identical to `dot`.
+///
+/// `dot` is one long chain of dependent additions, so it runs at the adder's latency, not
+/// its throughput. Four independent chains, interleaved, keep the adder busy: attention
+/// scores either four query heads of a GQA group against one key, or one query against
+/// four keys (`dot(k, q)` equals `dot(q, k)`: the products are the same numbers).
+/// - Complexity: O(count), no allocation.
+@inline(__always)
+public func dot4(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                 _ a3: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> SIMD4<Float> {
+    var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        let x = load8(b + i, 0)
+        c0 += load8(a0 + i, 0) * x
+        c1 += load8(a1 + i, 0) * x
+        c2 += load8(a2 + i, 0) * x
+        c3 += load8(a3 + i, 0) * x
+        i += 8
+    }
+    var s = SIMD4<Float>(horizontalSum(c0), horizontalSum(c1), horizontalSum(c2), horizontalSum(c3))
+    while i < count {
+        s += SIMD4<Float>(a0[i], a1[i], a2[i], a3[i]) * b[i]
+        i += 1
+    }
+    return s
+}
+
 /// `out = Σ_j weights[j] · rows[j]` over `count` consecutive rows of `width` floats
 /// (attention: the probability-weighted sum of the cached values).
 ///
@@ -42,13 +70,24 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
 /// written once instead of being loaded and stored for every row. Each element still adds
 /// its terms in row order, starting from zero, so the result is the same as adding the
 /// rows one by one.
+///
+/// With `accumulate`, the sums start from what `out` holds instead of zero: a long run of
+/// rows can then be done in blocks (`out` carries each element's running sum from one
+/// block to the next) and still give exactly the result of one call.
 /// - Complexity: O(count × width), no allocation.
 @inline(__always)
 public func weightedSum(_ rows: UnsafePointer<Float>, weights: UnsafePointer<Float>, count: Int, width: Int,
-                 into out: UnsafeMutablePointer<Float>) {
+                        into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
     var column = 0
     while column + 32 <= width {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        if accumulate {
+            let start = UnsafeRawPointer(out + column)
+            a0 = start.loadUnaligned(as: SIMD8<Float>.self)
+            a1 = start.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            a2 = start.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+            a3 = start.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        }
         for j in 0..<count {
             let row = UnsafeRawPointer(rows + j * width + column)
             let w = SIMD8<Float>(repeating: weights[j])
@@ -65,7 +104,7 @@ public func weightedSum(_ rows: UnsafePointer<Float>, weights: UnsafePointer<Flo
         column += 32
     }
     while column + 8 <= width {
-        var a = SIMD8<Float>()
+        var a = accumulate ? UnsafeRawPointer(out + column).loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
         for j in 0..<count {
             a += SIMD8<Float>(repeating: weights[j]) * UnsafeRawPointer(rows + j * width + column).loadUnaligned(as: SIMD8<Float>.self)
         }
@@ -73,7 +112,7 @@ public func weightedSum(_ rows: UnsafePointer<Float>, weights: UnsafePointer<Flo
         column += 8
     }
     while column < width {
-        var a: Float = 0
+        var a: Float = accumulate ? out[column] : 0
         for j in 0..<count { a += weights[j] * rows[j * width + column] }
         out[column] = a
         column += 1

@@ -50,12 +50,14 @@ public func softmax(_ x: UnsafeMutableBufferPointer<Float>) {
 /// Cody and Waite's method with the Cephes coefficients: x = n·ln 2 + r with n an integer
 /// and |r| ≤ ln 2 / 2, e^r by a degree-6 polynomial, and 2^n put straight into the exponent
 /// bits. Rounding to the nearest integer uses the 1.5·2^23 trick, plain additions, because
-/// baseline x86-64 (SSE2) has no vector round instruction.
+/// baseline x86-64 (SSE2) has no vector round instruction; the same sum holds n's integer
+/// bits.
 @inline(__always)
 func exponential8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let clamped = x.replacing(with: -87.3, where: .!(x .>= -87.3))  // also catches -inf and NaN
     let shifter = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23
-    let n = (clamped * 1.442_695_04 + shifter) - shifter
+    let shifted = clamped * 1.442_695_04 + shifter
+    let n = shifted - shifter
     let r = (clamped - n * 0.693_359_375) + n * 2.121_944_4e-4  // ln 2 split in two for precision
     var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
     p = p * r + 1.398_199_95e-3
@@ -64,7 +66,10 @@ func exponential8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_12e-1
     let er = p * (r * r) + r + 1
-    let exponentBits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    // n as an integer is already in the low bits of `shifted` (1.5 · 2^23 + n): taking it
+    // from there avoids the standard library's generic float-to-integer conversion, which
+    // is not inlined and cost more than the polynomial.
+    let exponentBits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     let result = er * unsafeBitCast(exponentBits, to: SIMD8<Float>.self)
     return result.replacing(with: 0, where: .!(x .>= -87.3))
 }
