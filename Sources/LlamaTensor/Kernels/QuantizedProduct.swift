@@ -23,7 +23,7 @@
 /// the bf16 kernels, prefill and decode agree bit for bit.
 enum Q8Product {
     static var rowTile: Int { 4 }
-    static var tokenTile: Int { 2 }
+    static var tokenTile: Int { 3 }
 
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
                     into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
@@ -48,7 +48,7 @@ enum Q8Product {
                 let w = base + r * rowBytes
                 var t = 0
                 while t + tokenTile <= tokens {
-                    tile4x2(w, rowBytes: rowBytes, blocks: blocks,
+                    tile4x3(w, rowBytes: rowBytes, blocks: blocks,
                             xq + t * n, xd + t * blocks, n: n,
                             out: out + t * outFeatures + r, outStride: outFeatures)
                     t += tokenTile
@@ -74,7 +74,7 @@ enum Q8Product {
     /// The exact integer dot product of one weight block (at `block`: scale, then 32 bytes)
     /// with one quantized activation block (16 even values, then 16 odd), as 8 partial sums.
     @inline(__always)
-    static func blockSum(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD8<Int32> {
+    static func blockSum(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD4<Int32> {
         // doc: q8-block-sum
         // Lane j of `pairs` holds bytes 2j (low) and 2j+1 (high): elements 2j and 2j+1.
         let pairs = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int16>.self)
@@ -83,55 +83,70 @@ enum Q8Product {
         let xOdd = UnsafeRawPointer(xq + 16).loadUnaligned(as: SIMD16<Int16>.self)
         // |even·xEven + odd·xOdd| <= 2 · 128 · 127 < 2^15: exact in 16 bits.
         let sums = unsafeBitCast(even &* xEven &+ odd &* xOdd, to: SIMD8<Int32>.self)
-        // Widen the 16 lanes to 32 bits in pairs (low halves, high halves) and add them.
-        return ((sums &<< 16) &>> 16) &+ (sums &>> 16)
+        // Widen the 16 lanes to 32 bits in pairs (low halves, high halves) and add them,
+        // then fold to four lanes: one conversion, multiply and add per block after this.
+        let pairs32 = ((sums &<< 16) &>> 16) &+ (sums &>> 16)
+        return pairs32.lowHalf &+ pairs32.highHalf
         // doc: end
     }
 
     /// `acc += Float(sum) · d_weight · d_activation`: the one floating-point step per block.
     @inline(__always)
-    static func accumulate(_ acc: inout SIMD8<Float>, _ sum: SIMD8<Int32>,
+    static func accumulate(_ acc: inout SIMD4<Float>, _ sum: SIMD4<Int32>,
                            _ block: UnsafeRawPointer, _ activationScale: Float) {
-        acc += SIMD8<Float>(sum) * (Q8_0.scale(of: block) * activationScale)
+        acc += SIMD4<Float>(sum) * (Q8_0.scale(of: block) * activationScale)
     }
 
     /// The reference arithmetic for one output element; the tiles repeat it exactly.
     @inline(__always)
     static func dotOne(_ w: UnsafeRawPointer, blocks: Int, _ xq: UnsafePointer<Int16>,
                        _ xd: UnsafePointer<Float>) -> Float {
-        var acc = SIMD8<Float>()
+        var acc = SIMD4<Float>()
         for b in 0..<blocks {
             let block = w + b &* Q8_0.blockByteSize
             accumulate(&acc, blockSum(block, xq + b &* Q8_0.blockSize), block, xd[b])
         }
-        return horizontalSum(acc)
+        return sum4(acc)
     }
 
-    /// Prefill: four weight rows times two tokens, each weight block loaded once for both.
+    /// Prefill: four weight rows times three tokens: each weight block is split once for
+    /// three tokens, and the twelve four-lane accumulators fit SSE's sixteen registers.
     @inline(__always)
-    static func tile4x2(_ w: UnsafeRawPointer, rowBytes: Int, blocks: Int,
+    static func tile4x3(_ w: UnsafeRawPointer, rowBytes: Int, blocks: Int,
                         _ xq: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>, n: Int,
                         out: UnsafeMutablePointer<Float>, outStride: Int) {
-        let xq1 = xq + n, xd1 = xd + blocks
-        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>()
-        var a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
-        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>()
-        var a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
+        let xq1 = xq + n, xd1 = xd + blocks, xq2 = xq1 + n, xd2 = xd1 + blocks
+        var a00 = SIMD4<Float>(), a01 = SIMD4<Float>(), a02 = SIMD4<Float>()
+        var a10 = SIMD4<Float>(), a11 = SIMD4<Float>(), a12 = SIMD4<Float>()
+        var a20 = SIMD4<Float>(), a21 = SIMD4<Float>(), a22 = SIMD4<Float>()
+        var a30 = SIMD4<Float>(), a31 = SIMD4<Float>(), a32 = SIMD4<Float>()
         for b in 0..<blocks {
             let offset = b &* Q8_0.blockByteSize, xOffset = b &* Q8_0.blockSize
             let k0 = w + offset, k1 = k0 + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes
             accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd[b])
             accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1[b])
+            accumulate(&a02, blockSum(k0, xq2 + xOffset), k0, xd2[b])
             accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd[b])
             accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1[b])
+            accumulate(&a12, blockSum(k1, xq2 + xOffset), k1, xd2[b])
             accumulate(&a20, blockSum(k2, xq + xOffset), k2, xd[b])
             accumulate(&a21, blockSum(k2, xq1 + xOffset), k2, xd1[b])
+            accumulate(&a22, blockSum(k2, xq2 + xOffset), k2, xd2[b])
             accumulate(&a30, blockSum(k3, xq + xOffset), k3, xd[b])
             accumulate(&a31, blockSum(k3, xq1 + xOffset), k3, xd1[b])
+            accumulate(&a32, blockSum(k3, xq2 + xOffset), k3, xd2[b])
         }
-        out[0] = horizontalSum(a00); out[outStride] = horizontalSum(a01)
-        out[1] = horizontalSum(a10); out[outStride + 1] = horizontalSum(a11)
-        out[2] = horizontalSum(a20); out[outStride + 2] = horizontalSum(a21)
-        out[3] = horizontalSum(a30); out[outStride + 3] = horizontalSum(a31)
+        let out1 = out + outStride, out2 = out1 + outStride
+        out[0] = sum4(a00); out1[0] = sum4(a01); out2[0] = sum4(a02)
+        out[1] = sum4(a10); out1[1] = sum4(a11); out2[1] = sum4(a12)
+        out[2] = sum4(a20); out1[2] = sum4(a21); out2[2] = sum4(a22)
+        out[3] = sum4(a30); out1[3] = sum4(a31); out2[3] = sum4(a32)
+    }
+
+    /// The sum of the four lanes, always in the same order (halves first).
+    @inline(__always)
+    static func sum4(_ v: SIMD4<Float>) -> Float {
+        let h = v.lowHalf + v.highHalf
+        return h[0] + h[1]
     }
 }
