@@ -12,11 +12,19 @@
 ///
 /// Why integers: widening a byte to `Float` costs more instructions than the multiply it
 /// feeds, and on a baseline x86-64 build (SSE2 only) that widening would make the kernel
-/// compute-bound far below the memory bandwidth. Two bytes loaded as one `Int16` lane are
-/// split into the even element (shift left 8, arithmetic shift right 8) and the odd one
-/// (arithmetic shift right 8), which is why the activations are stored as even and odd
-/// halves per block. Both factors are at most 127 in magnitude (128 for a foreign weight),
-/// so `even · xEven + odd · xOdd` fits in an `Int16` lane and 16-bit multiplies suffice.
+/// compute-bound far below the memory bandwidth. Two bytes loaded as one `Int16` lane hold
+/// the even element in the low byte and the odd one in the high byte. Both levels are at
+/// most 127 in magnitude (128 for a foreign weight), so `even · xEven + odd · xOdd` fits in
+/// an `Int16` lane and 16-bit multiplies suffice; the activations are stored as the even
+/// and odd halves of each block to match. Two ways to multiply give the same exact sums:
+///
+/// * Decode (`blockSumScaled`): shifting a lane left by 8 gives `256 · even`, masking off
+///   its low byte `256 · odd`; with the activation levels stored times 256 too, the high
+///   half of each 16-bit product (`pmulhw`) is exactly `even · xEven`. Fewest instructions.
+/// * Prefill (`blockSum`): shift left then arithmetic right by 8 (even), arithmetic right
+///   by 8 (odd), then the low half of the products (`pmullw`). The compiler turns the
+///   high-half products into scalar code inside the large prefill tile, so the tile uses
+///   this form.
 ///
 /// Every output element is computed with the same operations in the same order whatever
 /// the tile, the thread count or the batch (see `blockSum` and `accumulate`), so, as with
@@ -33,15 +41,11 @@ enum Q8Product {
         let base = weights.baseAddress
         x.prepareQuantized()
         let xq = UnsafePointer(x.quantized), xd = UnsafePointer(x.quantizedScales)
+        let xq256 = UnsafePointer(x.quantizedScaled)
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
             var r = range.lowerBound
             if tokens == 1 {
-                // Decode: one row at a time. The quantized activations (2 bytes each, 16 KiB
-                // for 8,192 columns) stay in the L1 cache while the weights stream past.
-                while r < range.upperBound {
-                    out[r] = dotOne(base + r * rowBytes, blocks: blocks, xq, xd)
-                    r += 1
-                }
+                decodeRows(range, base: base, rowBytes: rowBytes, blocks: blocks, xq256, xd, out: out)
                 return
             }
             while r + rowTile <= range.upperBound {
@@ -55,8 +59,8 @@ enum Q8Product {
                 }
                 while t < tokens {
                     for i in 0..<rowTile {
-                        out[t * outFeatures + r + i] = dotOne(w + i * rowBytes, blocks: blocks,
-                                                              xq + t * n, xd + t * blocks)
+                        out[t * outFeatures + r + i] = dotOneUnscaled(w + i * rowBytes, blocks: blocks,
+                                                                      xq + t * n, xd + t * blocks)
                     }
                     t += 1
                 }
@@ -64,7 +68,8 @@ enum Q8Product {
             }
             while r < range.upperBound {
                 for t in 0..<tokens {
-                    out[t * outFeatures + r] = dotOne(base + r * rowBytes, blocks: blocks, xq + t * n, xd + t * blocks)
+                    out[t * outFeatures + r] = dotOneUnscaled(base + r * rowBytes, blocks: blocks,
+                                                              xq + t * n, xd + t * blocks)
                 }
                 r += 1
             }
@@ -72,22 +77,41 @@ enum Q8Product {
     }
 
     /// The exact integer dot product of one weight block (at `block`: scale, then 32 bytes)
-    /// with one quantized activation block (16 even values, then 16 odd), as 8 partial sums.
+    /// with one block of activation levels times 256 (16 even, then 16 odd), as 4 partial
+    /// sums. Equal to `blockSum` of the unscaled levels.
+    @inline(__always)
+    static func blockSumScaled(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD4<Int32> {
+        // doc: q8-block-sum
+        // Lane j of `low`, `high` holds bytes 2j (low) and 2j+1 (high): elements 2j, 2j+1.
+        let low = block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int16>.self)
+        let high = block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int16>.self)
+        let x = UnsafeRawPointer(xq)  // 256 · levels: 16 even, then 16 odd
+        let oddBytes = SIMD8<Int16>(repeating: Int16(bitPattern: 0xFF00))
+        // (256 · even) · (256 · xEven) / 65536 = even · xEven, exactly; likewise odd.
+        let sumsLow = highHalfProduct(low &<< 8, x.loadUnaligned(as: SIMD8<Int16>.self))
+            &+ highHalfProduct(low & oddBytes, x.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self))
+        let sumsHigh = highHalfProduct(high &<< 8, x.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self))
+            &+ highHalfProduct(high & oddBytes, x.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self))
+        // |even·xEven + odd·xOdd| <= 2 · 128 · 127 < 2^15: exact in 16 bits. Widen the
+        // 16 lanes to 32 bits in pairs (low halves, high halves) and add them, then fold
+        // to four lanes: one conversion, multiply and add per block after this.
+        let sums = unsafeBitCast(SIMD16<Int16>(lowHalf: sumsLow, highHalf: sumsHigh), to: SIMD8<Int32>.self)
+        let pairs32 = ((sums &<< 16) &>> 16) &+ (sums &>> 16)
+        return pairs32.lowHalf &+ pairs32.highHalf
+        // doc: end
+    }
+
+    /// `blockSumScaled` for activation levels stored as they are, with 16-bit low-half
+    /// products: the same four sums.
     @inline(__always)
     static func blockSum(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD4<Int32> {
-        // doc: q8-block-sum
-        // Lane j of `pairs` holds bytes 2j (low) and 2j+1 (high): elements 2j and 2j+1.
         let pairs = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int16>.self)
         let even = (pairs &<< 8) &>> 8, odd = pairs &>> 8
         let xEven = UnsafeRawPointer(xq).loadUnaligned(as: SIMD16<Int16>.self)
         let xOdd = UnsafeRawPointer(xq + 16).loadUnaligned(as: SIMD16<Int16>.self)
-        // |even·xEven + odd·xOdd| <= 2 · 128 · 127 < 2^15: exact in 16 bits.
         let sums = unsafeBitCast(even &* xEven &+ odd &* xOdd, to: SIMD8<Int32>.self)
-        // Widen the 16 lanes to 32 bits in pairs (low halves, high halves) and add them,
-        // then fold to four lanes: one conversion, multiply and add per block after this.
         let pairs32 = ((sums &<< 16) &>> 16) &+ (sums &>> 16)
         return pairs32.lowHalf &+ pairs32.highHalf
-        // doc: end
     }
 
     /// `acc += Float(sum) · d_weight · d_activation`: the one floating-point step per block.
@@ -97,14 +121,40 @@ enum Q8Product {
         acc += SIMD4<Float>(sum) * (Q8_0.scale(of: block) * activationScale)
     }
 
-    /// The reference arithmetic for one output element; the tiles repeat it exactly.
+    /// Decode: rows in `range`, one token, one row at a time. The quantized activations
+    /// (2 bytes each, 16 KiB for 8,192 columns) stay in the L1 cache while the weights
+    /// stream past. A function of its own, kept small, so the compiler vectorizes the
+    /// high-half products of `blockSumScaled`.
+    @inline(never)
+    static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, blocks: Int,
+                           _ xq256: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>,
+                           out: UnsafeMutablePointer<Float>) {
+        for r in range {
+            out[r] = dotOne(base + r * rowBytes, blocks: blocks, xq256, xd)
+        }
+    }
+
+    /// `dotOne` with unscaled activation levels and `blockSum`: the same result.
     @inline(__always)
-    static func dotOne(_ w: UnsafeRawPointer, blocks: Int, _ xq: UnsafePointer<Int16>,
-                       _ xd: UnsafePointer<Float>) -> Float {
+    static func dotOneUnscaled(_ w: UnsafeRawPointer, blocks: Int, _ xq: UnsafePointer<Int16>,
+                               _ xd: UnsafePointer<Float>) -> Float {
         var acc = SIMD4<Float>()
         for b in 0..<blocks {
             let block = w + b &* Q8_0.blockByteSize
             accumulate(&acc, blockSum(block, xq + b &* Q8_0.blockSize), block, xd[b])
+        }
+        return sum4(acc)
+    }
+
+    /// The reference arithmetic for one output element; the tiles repeat it exactly.
+    /// `xq256`: activation levels times 256 (`SplitActivations.quantizedScaled`).
+    @inline(__always)
+    static func dotOne(_ w: UnsafeRawPointer, blocks: Int, _ xq256: UnsafePointer<Int16>,
+                       _ xd: UnsafePointer<Float>) -> Float {
+        var acc = SIMD4<Float>()
+        for b in 0..<blocks {
+            let block = w + b &* Q8_0.blockByteSize
+            accumulate(&acc, blockSumScaled(block, xq256 + b &* Q8_0.blockSize), block, xd[b])
         }
         return sum4(acc)
     }
@@ -141,6 +191,15 @@ enum Q8Product {
         out[1] = sum4(a10); out1[1] = sum4(a11); out2[1] = sum4(a12)
         out[2] = sum4(a20); out1[2] = sum4(a21); out2[2] = sum4(a22)
         out[3] = sum4(a30); out1[3] = sum4(a31); out2[3] = sum4(a32)
+    }
+
+    /// The high 16 bits of each 32-bit product `a[i] · b[i]`. Written lane by lane, which
+    /// the compiler turns into one `pmulhw` (SSE2) for the eight lanes.
+    @inline(__always)
+    static func highHalfProduct(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
+        var r = SIMD8<Int16>()
+        for i in 0..<8 { r[i] = Int16(truncatingIfNeeded: (Int32(a[i]) &* Int32(b[i])) &>> 16) }
+        return r
     }
 
     /// The sum of the four lanes, always in the same order (halves first).
