@@ -82,20 +82,18 @@ enum Q8Product {
     @inline(__always)
     static func blockSumScaled(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD4<Int32> {
         // doc: q8-block-sum
-        // Lane j of `low`, `high` holds bytes 2j (low) and 2j+1 (high): elements 2j, 2j+1.
-        let low = block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int16>.self)
-        let high = block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int16>.self)
-        let x = UnsafeRawPointer(xq)  // 256 · levels: 16 even, then 16 odd
-        let oddBytes = SIMD8<Int16>(repeating: Int16(bitPattern: 0xFF00))
+        // Lane j of `pairs` holds bytes 2j (low) and 2j+1 (high): elements 2j and 2j+1.
+        let pairs = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int16>.self)
+        let even256 = pairs &<< 8                                    // 256 · even, exact
+        let odd256 = pairs & SIMD16(repeating: Int16(bitPattern: 0xFF00))  // 256 · odd, exact
+        let xEven256 = UnsafeRawPointer(xq).loadUnaligned(as: SIMD16<Int16>.self)
+        let xOdd256 = UnsafeRawPointer(xq + 16).loadUnaligned(as: SIMD16<Int16>.self)
         // (256 · even) · (256 · xEven) / 65536 = even · xEven, exactly; likewise odd.
-        let sumsLow = highHalfProduct(low &<< 8, x.loadUnaligned(as: SIMD8<Int16>.self))
-            &+ highHalfProduct(low & oddBytes, x.loadUnaligned(fromByteOffset: 32, as: SIMD8<Int16>.self))
-        let sumsHigh = highHalfProduct(high &<< 8, x.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self))
-            &+ highHalfProduct(high & oddBytes, x.loadUnaligned(fromByteOffset: 48, as: SIMD8<Int16>.self))
-        // |even·xEven + odd·xOdd| <= 2 · 128 · 127 < 2^15: exact in 16 bits. Widen the
-        // 16 lanes to 32 bits in pairs (low halves, high halves) and add them, then fold
-        // to four lanes: one conversion, multiply and add per block after this.
-        let sums = unsafeBitCast(SIMD16<Int16>(lowHalf: sumsLow, highHalf: sumsHigh), to: SIMD8<Int32>.self)
+        // |even·xEven + odd·xOdd| <= 2 · 128 · 127 < 2^15: exact in 16 bits.
+        let sums = unsafeBitCast(highHalfProduct(even256, xEven256) &+ highHalfProduct(odd256, xOdd256),
+                                 to: SIMD8<Int32>.self)
+        // Widen the 16 lanes to 32 bits in pairs (low halves, high halves) and add them,
+        // then fold to four lanes: one conversion, multiply and add per block after this.
         let pairs32 = ((sums &<< 16) &>> 16) &+ (sums &>> 16)
         return pairs32.lowHalf &+ pairs32.highHalf
         // doc: end
@@ -194,11 +192,11 @@ enum Q8Product {
     }
 
     /// The high 16 bits of each 32-bit product `a[i] · b[i]`. Written lane by lane, which
-    /// the compiler turns into one `pmulhw` (SSE2) for the eight lanes.
+    /// the compiler turns into `pmulhw`: two for the sixteen lanes with SSE2, one with AVX2.
     @inline(__always)
-    static func highHalfProduct(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD8<Int16> {
-        var r = SIMD8<Int16>()
-        for i in 0..<8 { r[i] = Int16(truncatingIfNeeded: (Int32(a[i]) &* Int32(b[i])) &>> 16) }
+    static func highHalfProduct(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD16<Int16> {
+        var r = SIMD16<Int16>()
+        for i in 0..<16 { r[i] = Int16(truncatingIfNeeded: (Int32(a[i]) &* Int32(b[i])) &>> 16) }
         return r
     }
 
