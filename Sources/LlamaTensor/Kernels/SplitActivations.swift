@@ -36,20 +36,19 @@ public final class SplitActivations: @unchecked Sendable {
     public let odd: UnsafeMutablePointer<Float>
 
     /// The quantized copy for the Q8_0 kernels, when `width` is a multiple of 32: per row,
-    /// `width / 32` blocks of 32 `Int16`, each the block's 16 even-indexed levels then its
-    /// 16 odd-indexed levels, every level in -127...127. (Int16 rather than Int8 so the
-    /// kernels multiply without widening them; see `Q8Product`.) Valid after
+    /// `width / 32` blocks of 32 `Int16` levels in -127...127, in the rows' own order.
+    /// (Int16 rather than Int8 so the kernels multiply without widening them; see
+    /// `Q8Product`.) 64-byte aligned, so every block starts on a cache line. Valid after
     /// `prepareQuantized()`.
     package let quantized: UnsafeMutablePointer<Int16>
-    /// The same levels times 256, in the same layout: the decode kernel takes the high
-    /// half of 16-bit products with them (see `Q8Product.blockSumScaled`).
-    package let quantizedScaled: UnsafeMutablePointer<Int16>
-    /// The scale of each block of `quantized`: value = scale · level. `width / 32` per row.
+    /// For each block of `quantized`, its scale divided by 256: value = 256 · this · level.
+    /// (The kernels' integer block sums come out 256 times the sum of level products, see
+    /// `Q8Product.blockSum`; dividing by a power of two here is exact and saves them a
+    /// multiply per block.) `width / 32` per row.
     package let quantizedScales: UnsafeMutablePointer<Float>
     /// Whether `quantized` holds the rows now loaded.
     private var quantizedIsCurrent = false
 
-    /// Creates empty buffers for up to `capacity` rows of `width` elements.
     /// Creates empty buffers for up to `capacity` rows of `width` elements.
     public init(width: Int, capacity: Int) {
         precondition(width >= 0 && capacity >= 0)
@@ -63,10 +62,9 @@ public final class SplitActivations: @unchecked Sendable {
         odd.initialize(repeating: 0, count: n)
         let quantizable = width % Q8_0.blockSize == 0
         let q = quantizable ? max(1, width * capacity) : 1
-        quantized = .allocate(capacity: q)
+        quantized = UnsafeMutableRawPointer.allocate(byteCount: q * MemoryLayout<Int16>.stride, alignment: 64)
+            .bindMemory(to: Int16.self, capacity: q)
         quantized.initialize(repeating: 0, count: q)
-        quantizedScaled = .allocate(capacity: q)
-        quantizedScaled.initialize(repeating: 0, count: q)
         let scales = quantizable ? max(1, width / Q8_0.blockSize * capacity) : 1
         quantizedScales = .allocate(capacity: scales)
         quantizedScales.initialize(repeating: 0, count: scales)
@@ -75,8 +73,7 @@ public final class SplitActivations: @unchecked Sendable {
     deinit {
         even.deallocate()
         odd.deallocate()
-        quantized.deallocate()
-        quantizedScaled.deallocate()
+        UnsafeMutableRawPointer(quantized).deallocate()  // allocated raw, 64-byte aligned
         quantizedScales.deallocate()
     }
 
@@ -100,14 +97,11 @@ public final class SplitActivations: @unchecked Sendable {
                 let d = amax / 127
                 let inverse: Float = d == 0 ? 0 : 1 / d
                 let q = quantized + (r * blocks + b) * Q8_0.blockSize
-                let scaled = quantizedScaled + (r * blocks + b) * Q8_0.blockSize
                 for i in 0..<16 {
-                    q[i] = Q8_0.level(e[i] * inverse)
-                    q[16 + i] = Q8_0.level(o[i] * inverse)
-                    scaled[i] = q[i] &* 256  // |level| <= 127: exact in 16 bits
-                    scaled[16 + i] = q[16 + i] &* 256
+                    q[2 * i] = Q8_0.level(e[i] * inverse)
+                    q[2 * i + 1] = Q8_0.level(o[i] * inverse)
                 }
-                quantizedScales[r * blocks + b] = d
+                quantizedScales[r * blocks + b] = d * (1 / 256)
             }
         }
     }
