@@ -74,6 +74,44 @@ struct KernelTests {
         }
     }
 
+    /// The extremes of the integer arithmetic: weight bytes of -128 (our quantizer never
+    /// writes them, other tools may) and 127 against activations whose levels are all ±127,
+    /// so every 16-bit product and 32-bit block sum is as large as it gets. With power-of-two
+    /// scales every step is exact (16 blocks keep every partial sum under 2^24 eighths), so
+    /// the kernel must equal the sum computed in `Double`, bit for bit, in decode and in the
+    /// prefill tile.
+    @Test func q8ExtremeLevelsAreExact() throws {
+        let outFeatures = 5, n = 512, blocks = n / 32, rows = 3
+        let storage = TensorStorage(byteCount: outFeatures * blocks * 34)
+        let bytes = storage.mutableBaseAddress
+        var weights = [Float](repeating: 0, count: outFeatures * n)
+        for r in 0..<outFeatures {
+            for b in 0..<blocks {
+                let block = bytes + (r * blocks + b) * 34
+                block.storeBytes(of: UInt16(0x3C00).littleEndian, as: UInt16.self)  // f16 1.0
+                for i in 0..<32 {
+                    // Mostly -128 and 127, signs varying with row, block and position.
+                    let level: Int8 = (i + b + r) % 5 == 0 ? 127 : ((i * 7 + r) % 3 == 0 ? 3 : -128)
+                    block.storeBytes(of: level, toByteOffset: 2 + i, as: Int8.self)
+                    weights[r * n + b * 32 + i] = Float(level)
+                }
+            }
+        }
+        let w = try Tensor(dtype: .q8_0, shape: [outFeatures, n], storage: storage)
+        // Activations of ±127 · 2^-3 per element: levels ±127, scale 2^-3 exactly.
+        let x = (0..<(rows * n)).map { i -> Float in (i % 3 == 1 ? -127 : 127) / 8 }
+        for threads in [1, 2] {
+            let got = product(w, x, rows: rows, threads: threads)
+            for t in 0..<rows {
+                for r in 0..<outFeatures {
+                    var exact = 0.0
+                    for i in 0..<n { exact += Double(weights[r * n + i]) * Double(x[t * n + i]) }
+                    #expect(got[t * outFeatures + r] == Float(exact), "row \(r) token \(t) threads \(threads)")
+                }
+            }
+        }
+    }
+
     /// Q8_0 quantization: every element within half a step of its block's scale, the
     /// largest magnitude of each block exactly ±127 steps, and non-finite input clamped
     /// instead of trapping.
