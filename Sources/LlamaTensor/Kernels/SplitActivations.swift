@@ -36,7 +36,8 @@ public final class SplitActivations: @unchecked Sendable {
     public let odd: UnsafeMutablePointer<Float>
 
     /// The quantized copy for the Q8_0 kernels, when `width` is a multiple of 32: per row,
-    /// `width / 32` blocks of 32 `Int16` levels in -127...127, in the rows' own order.
+    /// `width / 32` blocks of 32 `Int16` levels in -127...127, each block in the order of
+    /// `quantizedOrder` (the order in which `Q8Product` unpacks weight bytes).
     /// (Int16 rather than Int8 so the kernels multiply without widening them; see
     /// `Q8Product`.) 64-byte aligned, so every block starts on a cache line. Valid after
     /// `prepareQuantized()`.
@@ -46,6 +47,10 @@ public final class SplitActivations: @unchecked Sendable {
     /// `Q8Product.blockSum`; dividing by a power of two here is exact and saves them a
     /// multiply per block.) `width / 32` per row.
     package let quantizedScales: UnsafeMutablePointer<Float>
+    /// Slot `i` of a quantized block holds element `quantizedOrder[i]` of the block:
+    /// elements 0-7, 16-23, 8-15, 24-31 (see `Q8Product.times256`).
+    package static let quantizedOrder: [Int] = Array(0..<8) + Array(16..<24) + Array(8..<16) + Array(24..<32)
+
     /// Whether `quantized` holds the rows now loaded.
     private var quantizedIsCurrent = false
 
@@ -97,9 +102,9 @@ public final class SplitActivations: @unchecked Sendable {
                 let d = amax / 127
                 let inverse: Float = d == 0 ? 0 : 1 / d
                 let q = quantized + (r * blocks + b) * Q8_0.blockSize
-                for i in 0..<16 {
-                    q[2 * i] = Q8_0.level(e[i] * inverse)
-                    q[2 * i + 1] = Q8_0.level(o[i] * inverse)
+                for (slot, element) in Self.quantizedOrder.enumerated() {
+                    let x = element % 2 == 0 ? e[element / 2] : o[element / 2]
+                    q[slot] = Q8_0.level(x * inverse)
                 }
                 quantizedScales[r * blocks + b] = d * (1 / 256)
             }
