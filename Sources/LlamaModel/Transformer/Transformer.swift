@@ -179,7 +179,7 @@ public final class Transformer: @unchecked Sendable {
         // doc: embed-and-blocks
         // Embed: each token's row of the embedding table, widened to f32.
         for (t, id) in ids.enumerated() {
-            widenRow(of: tokEmbeddings, row: Int(id), into: state.x.row(t, width: dim))
+            tokEmbeddings.widenRow(Int(id), into: state.x.row(t, width: dim))
         }
         // The blocks, in order.
         for block in layers {
@@ -203,9 +203,4 @@ public final class Transformer: @unchecked Sendable {
         // doc: end
         return state.logits.prefix(params.vocabSize)
     }
-}
-
-/// Writes row `row` of a 2-D tensor into `out` as f32.
-func widenRow(of table: Tensor, row: Int, into out: UnsafeMutablePointer<Float>) {
-    table.widenRow(row, into: out)
 }

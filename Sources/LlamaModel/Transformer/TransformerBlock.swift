@@ -22,8 +22,10 @@ struct TransformerBlock {
     /// Runs the block on `rows` tokens of `state.x`, in place.
     func callAsFunction(_ state: ForwardState, rows: Int, start: Int, cache: KVCache,
                         rope: RotaryEmbedding, pool: ThreadPool) {
-        if let observer = state.observer {  // once per block: the untraced path below is untouched
-            return traced(state, rows: rows, start: start, cache: cache, rope: rope, pool: pool, observer: observer)
+        // With an observer (tracing, Documentation/16-Tracing-and-Attention.md) each residual
+        // step is followed by a report; without one, by a nil check.
+        if attention.layer == 0, let observer = state.observer {
+            reportEmbeddings(state, rows: rows, start: start, to: observer)
         }
         let width = rows * attentionNorm.weight.count
         // doc: block
@@ -31,10 +33,16 @@ struct TransformerBlock {
         attentionNorm(state.x.pointer, rows: rows, into: state.normalized.pointer)
         attention(state, rows: rows, start: start, cache: cache, rope: rope, pool: pool)
         addInPlace(state.x.pointer, state.delta.pointer, count: width)
+        if let observer = state.observer {
+            reportAttention(state, rows: rows, start: start, cache: cache, pool: pool, to: observer)
+        }
         // out = h + feed_forward(ffn_norm(h))
         ffnNorm(state.x.pointer, rows: rows, into: state.normalized.pointer)
         feedForward(state, rows: rows, pool: pool)
         addInPlace(state.x.pointer, state.delta.pointer, count: width)
+        if let observer = state.observer {
+            reportFeedForward(state, rows: rows, start: start, pool: pool, to: observer)
+        }
         // doc: end
     }
 }

@@ -82,8 +82,8 @@ enum Q8Product {
     }
 
     /// 256 times the exact integer dot product of one weight block (at `block`: scale, then
-    /// 32 bytes) with one block of activation levels (`xq`, 64-byte aligned, in the order
-    /// `SplitActivations.quantizedOrder` gives), as eight partial sums.
+    /// 32 bytes) with one block of activation levels (`xq`, 64-byte aligned, in `times256`'s
+    /// order, see `SplitActivations.quantized`), as eight partial sums.
     ///
     /// Bounds: a lane adds 4 products of at most 256 · 128 · 127 in magnitude, under 2^24,
     /// and every sum is a multiple of 256, so it is exact in `Int32` and again in `Float`.

@@ -36,8 +36,9 @@ public final class SplitActivations: @unchecked Sendable {
     public let odd: UnsafeMutablePointer<Float>
 
     /// The quantized copy for the Q8_0 kernels, when `width` is a multiple of 32: per row,
-    /// `width / 32` blocks of 32 `Int16` levels in -127...127, each block in the order of
-    /// `quantizedOrder` (the order in which `Q8Product` unpacks weight bytes).
+    /// `width / 32` blocks of 32 `Int16` levels in -127...127, each block's elements in the
+    /// order 0-7, 16-23, 8-15, 24-31 (the order in which `Q8Product.times256` unpacks
+    /// weight bytes).
     /// (Int16 rather than Int8 so the kernels multiply without widening them; see
     /// `Q8Product`.) 64-byte aligned, so every block starts on a cache line. Valid after
     /// `prepareQuantized()`.
@@ -47,10 +48,6 @@ public final class SplitActivations: @unchecked Sendable {
     /// `Q8Product.blockSum`; dividing by a power of two here is exact and saves them a
     /// multiply per block.) `width / 32` per row.
     package let quantizedScales: UnsafeMutablePointer<Float>
-    /// Slot `i` of a quantized block holds element `quantizedOrder[i]` of the block:
-    /// elements 0-7, 16-23, 8-15, 24-31 (see `Q8Product.times256`).
-    package static let quantizedOrder: [Int] = Array(0..<8) + Array(16..<24) + Array(8..<16) + Array(24..<32)
-
     /// Whether `quantized` holds the rows now loaded.
     private var quantizedIsCurrent = false
 
@@ -102,9 +99,14 @@ public final class SplitActivations: @unchecked Sendable {
                 let d = amax / 127
                 let inverse: Float = d == 0 ? 0 : 1 / d
                 let q = quantized + (r * blocks + b) * Q8_0.blockSize
-                for (slot, element) in Self.quantizedOrder.enumerated() {
-                    let x = element % 2 == 0 ? e[element / 2] : o[element / 2]
-                    q[slot] = Q8_0.level(x * inverse)
+                // Slots 8s..<8s+8 hold the block's elements 0-7, 16-23, 8-15, 24-31 for
+                // s = 0...3: pairs (e[j], o[j]) from j = 0, 8, 4, 12.
+                for s in 0..<4 {
+                    let j = (s % 2) * 8 + (s / 2) * 4, slot = q + 8 * s
+                    for k in 0..<4 {
+                        slot[2 * k] = Q8_0.level(e[j + k] * inverse)
+                        slot[2 * k + 1] = Q8_0.level(o[j + k] * inverse)
+                    }
                 }
                 quantizedScales[r * blocks + b] = d * (1 / 256)
             }
