@@ -43,6 +43,32 @@ private func relative(_ url: URL) -> String {
     String(url.path.dropFirst(root.path.count + 1))
 }
 
+/// A `<!-- KIND ARGUMENT -->` line in a chapter: an excerpt or a picture to check.
+private struct Marker {
+    let file: URL
+    /// All lines of `file`; the marker is `lines[index]`.
+    let lines: [String]
+    let index: Int
+    /// What stands between the kind and ` -->`.
+    let argument: String
+    /// `file:line`, for messages.
+    var place: String { "\(relative(file)):\(index + 1)" }
+}
+
+/// Every line of the Markdown files holding `opening` (such as `<!-- excerpt: `).
+private func markers(_ opening: String) throws -> [Marker] {
+    var found: [Marker] = []
+    for file in try markdownFiles() {
+        let all = try lines(file)
+        for (index, line) in all.enumerated() {
+            guard let range = line.range(of: opening), let close = line.range(of: " -->") else { continue }
+            found.append(Marker(file: file, lines: all, index: index,
+                                argument: String(line[range.upperBound..<close.lowerBound])))
+        }
+    }
+    return found
+}
+
 /// `text` with the indentation all its non-empty lines share removed.
 func dedent(_ text: [String]) -> [String] {
     let indents = text.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
@@ -77,31 +103,26 @@ private func fencedBlock(_ all: [String], openingAt index: Int) -> [String] {
 struct DocumentationTests {
     @Test func excerptsMatchTheirSourceRegions() throws {
         var count = 0
-        for file in try markdownFiles() {
-            let all = try lines(file)
-            for (index, line) in all.enumerated() {
-                guard let range = line.range(of: "<!-- excerpt: "), let close = line.range(of: " -->") else { continue }
-                let reference = String(line[range.upperBound..<close.lowerBound])
-                let parts = reference.split(separator: "#", maxSplits: 1).map(String.init)
-                let place = "\(relative(file)):\(index + 1)"
-                guard parts.count == 2 else { Issue.record("\(place): expected PATH#NAME, found \(reference)"); continue }
-                let source = root.appendingPathComponent(parts[0])
-                guard FileManager.default.fileExists(atPath: source.path) else {
-                    Issue.record("\(place): \(parts[0]) does not exist")
-                    continue
-                }
-                guard let expected = try region(parts[1], in: source) else {
-                    Issue.record("\(place): no single region '// doc: \(parts[1])' ... '// doc: end' in \(parts[0])")
-                    continue
-                }
-                guard index + 1 < all.count, all[index + 1].hasPrefix("```swift") else {
-                    Issue.record("\(place): the excerpt marker must be followed by a ```swift block")
-                    continue
-                }
-                let shown = fencedBlock(all, openingAt: index + 1)
-                #expect(shown == expected, "\(place): the excerpt differs from \(parts[0])#\(parts[1]); copy the region again")
-                count += 1
+        for marker in try markers("<!-- excerpt: ") {
+            let reference = marker.argument, place = marker.place
+            let parts = reference.split(separator: "#", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { Issue.record("\(place): expected PATH#NAME, found \(reference)"); continue }
+            let source = root.appendingPathComponent(parts[0])
+            guard FileManager.default.fileExists(atPath: source.path) else {
+                Issue.record("\(place): \(parts[0]) does not exist")
+                continue
             }
+            guard let expected = try region(parts[1], in: source) else {
+                Issue.record("\(place): no single region '// doc: \(parts[1])' ... '// doc: end' in \(parts[0])")
+                continue
+            }
+            guard marker.index + 1 < marker.lines.count, marker.lines[marker.index + 1].hasPrefix("```swift") else {
+                Issue.record("\(place): the excerpt marker must be followed by a ```swift block")
+                continue
+            }
+            let shown = fencedBlock(marker.lines, openingAt: marker.index + 1)
+            #expect(shown == expected, "\(place): the excerpt differs from \(parts[0])#\(parts[1]); copy the region again")
+            count += 1
         }
         #expect(count >= 10, "expected the chapters to show at least 10 excerpts, found \(count)")
     }
@@ -274,44 +295,40 @@ struct PictureTests {
     /// must write the same bytes: the picture cannot drift from what the tool draws.
     @Test func picturesAreWhatTheToolDrawsNow() throws {
         var count = 0
-        for file in try markdownFiles() {
-            let all = try lines(file)
-            for (index, line) in all.enumerated() {
-                guard let range = line.range(of: "<!-- picture: llama-cli "), let close = line.range(of: " -->") else { continue }
-                let place = "\(relative(file)):\(index + 1)"
-                var words = shellWords(String(line[range.upperBound..<close.lowerBound]))
-                guard let flag = words.firstIndex(of: "--out"), flag + 1 < words.count else {
-                    Issue.record("\(place): the picture command needs --out PATH")
-                    continue
-                }
-                let path = words[flag + 1]
-                let image = file.deletingLastPathComponent().appendingPathComponent(
-                    String(path.dropFirst("Documentation/".count))).standardizedFileURL
-                #expect(path.hasPrefix("Documentation/") && image == root.appendingPathComponent(path).standardizedFileURL,
-                        "\(place): --out should be a path under Documentation/")
-                let shown = all.dropFirst(index + 1).first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
-                #expect(shown.contains("](\(image.path.dropFirst(file.deletingLastPathComponent().path.count + 1)))"),
-                        "\(place): the next line should show \(path)")
-
-                let fresh = try Fixtures.temporaryFolder("picture").appendingPathComponent("picture.svg")
-                words[flag + 1] = fresh.path
-                let process = Process()
-                process.executableURL = try Fixtures.llamaCLI()
-                process.arguments = words
-                process.currentDirectoryURL = root
-                var environment = ProcessInfo.processInfo.environment
-                environment["LLAMA_MODEL"] = nil
-                process.environment = environment
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0, "\(place): exit status \(process.terminationStatus)")
-                let committed = try Data(contentsOf: root.appendingPathComponent(path))
-                #expect(try Data(contentsOf: fresh) == committed,
-                        "\(place): \(path) differs from what llama-cli draws now; run the command in the comment to redraw it")
-                count += 1
+        for marker in try markers("<!-- picture: llama-cli ") {
+            let place = marker.place, file = marker.file
+            var words = shellWords(marker.argument)
+            guard let flag = words.firstIndex(of: "--out"), flag + 1 < words.count else {
+                Issue.record("\(place): the picture command needs --out PATH")
+                continue
             }
+            let path = words[flag + 1]
+            let image = file.deletingLastPathComponent().appendingPathComponent(
+                String(path.dropFirst("Documentation/".count))).standardizedFileURL
+            #expect(path.hasPrefix("Documentation/") && image == root.appendingPathComponent(path).standardizedFileURL,
+                    "\(place): --out should be a path under Documentation/")
+            let shown = marker.lines.dropFirst(marker.index + 1).first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+            #expect(shown.contains("](\(image.path.dropFirst(file.deletingLastPathComponent().path.count + 1)))"),
+                    "\(place): the next line should show \(path)")
+
+            let fresh = try Fixtures.temporaryFolder("picture").appendingPathComponent("picture.svg")
+            words[flag + 1] = fresh.path
+            let process = Process()
+            process.executableURL = try Fixtures.llamaCLI()
+            process.arguments = words
+            process.currentDirectoryURL = root
+            var environment = ProcessInfo.processInfo.environment
+            environment["LLAMA_MODEL"] = nil
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(place): exit status \(process.terminationStatus)")
+            let committed = try Data(contentsOf: root.appendingPathComponent(path))
+            #expect(try Data(contentsOf: fresh) == committed,
+                    "\(place): \(path) differs from what llama-cli draws now; run the command in the comment to redraw it")
+            count += 1
         }
         #expect(count >= 1, "expected at least one checked picture in the chapters, found \(count)")
     }

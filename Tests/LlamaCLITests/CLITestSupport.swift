@@ -3,6 +3,7 @@
 
 import Foundation
 import TestSupport
+import Testing
 
 /// What one run of llama-cli produced.
 struct CLIResult {
@@ -63,6 +64,28 @@ enum CLI {
                          stdout: String(decoding: out.data, as: UTF8.self),
                          stderr: String(decoding: err.data, as: UTF8.self))
     }
+}
+
+/// A run that failed on bad input: exit 1, no crash, exactly one line starting with
+/// `error:` that mentions `fragment`.
+func expectError(_ result: CLIResult, mentioning fragment: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(result.status == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(!result.crashed, sourceLocation: sourceLocation)
+    #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation)
+}
+
+/// A usage mistake: exit 2, the message mentioning `fragment`, then the `--help` hint,
+/// and nothing on stdout.
+func expectUsage(_ arguments: [String], mentioning fragment: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let result = try CLI.run(arguments)
+    #expect(result.status == 2, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stderr.contains("--help' for usage"), sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
 }
 
 /// The prompt and greedy continuation Meta's model.py produced for a fixture.

@@ -186,26 +186,7 @@ struct InteractiveCLITests {
 
 @Suite("llama-cli bad input")
 struct BadInputCLITests {
-    /// Errors: exit 1 and exactly one line starting with `error:`.
-    private func expectError(_ result: CLIResult, mentioning fragment: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(result.status == 1, "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(!result.crashed, sourceLocation: sourceLocation)
-        #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation)
-    }
-
-    /// Usage mistakes: exit 2, the message, then the hint.
-    private func expectUsage(_ arguments: [String], mentioning fragment: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try CLI.run(arguments)
-        #expect(result.status == 2, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.contains(fragment), "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.contains("--help' for usage"), sourceLocation: sourceLocation)
-        #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
-    }
-
+    /// A missing folder or file: exit 1 and one `error:` line naming it (`expectError`).
     @Test func missingFolderOrFiles() throws {
         expectError(try CLI.run(["generate", "--model", "/no/such/folder", "--prompt", "x"]), mentioning: "/no/such/folder")
         let empty = try Fixtures.temporaryFolder("empty")

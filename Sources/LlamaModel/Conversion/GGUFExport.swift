@@ -65,10 +65,7 @@ public enum GGUFExport {
 
         func add(_ key: String, _ tensor: Tensor, _ dtype: DType) throws {
             guard let gguf = GGUFLlama.ggufName(forCheckpointKey: key) else { return }
-            let width = tensor.shape[tensor.shape.rank - 1]
-            if dtype.blockSize > 1, width % dtype.blockSize != 0 {
-                throw TensorError.partialBlock(shape: tensor.shape, dtype: dtype)
-            }
+            try Tensor.checkBlocks(tensor.shape, dtype)  // now, before anything is written
             writer.addTensor(gguf, shape: tensor.shape, dtype: dtype) { try tensor.encode(as: dtype, into: $0) }
         }
         let matrix = type.dtype

@@ -27,9 +27,7 @@ struct RotaryEmbedding {
         positionCount = positions
         var frequencies = Self.frequencies(params: params)
         if let factors, factors.count == frequencies.count {
-            var unscaled = params
-            unscaled.useScaledRope = false
-            frequencies = zip(Self.frequencies(params: unscaled), factors).map { $0 / $1 }
+            frequencies = zip(Self.unscaledFrequencies(params: params), factors).map { $0 / $1 }
         }
         cosines = .allocate(capacity: max(1, positions * pairCount))
         sines = .allocate(capacity: max(1, positions * pairCount))
@@ -72,9 +70,14 @@ struct RotaryEmbedding {
     /// The divisors that turn the unscaled frequencies into the scaled ones, one per pair:
     /// how llama.cpp stores Llama 3.1 scaling (`rope_freqs.weight` in a GGUF file).
     static func scalingFactors(params: ModelParams) -> [Float] {
+        zip(unscaledFrequencies(params: params), frequencies(params: params)).map { $0 / $1 }
+    }
+
+    /// `frequencies(params:)` without Llama 3.1's scaling.
+    private static func unscaledFrequencies(params: ModelParams) -> [Float] {
         var unscaled = params
         unscaled.useScaledRope = false
-        return zip(frequencies(params: unscaled), frequencies(params: params)).map { $0 / $1 }
+        return frequencies(params: unscaled)
     }
 
     /// Llama 3.1's `apply_scaling`: long wavelengths (beyond the original context) are

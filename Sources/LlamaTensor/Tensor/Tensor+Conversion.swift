@@ -34,10 +34,8 @@ extension Tensor {
     /// - Throws: `TensorError.partialBlock` when `target` is `q8_0` and the rows are not
     ///   whole blocks.
     public func encode(as target: DType, into out: UnsafeMutableRawBufferPointer) throws {
+        try Self.checkBlocks(shape, target)
         let width = shape.rank == 0 ? 1 : shape[shape.rank - 1]
-        if target.blockSize > 1, width % target.blockSize != 0 {
-            throw TensorError.partialBlock(shape: shape, dtype: target)
-        }
         precondition(out.count == target.byteCount(elements: elementCount), "output of \(out.count) bytes for \(shape) \(target)")
         guard width > 0, let outBase = out.baseAddress else { return }
         let row = UnsafeMutablePointer<Float>.allocate(capacity: width)

@@ -158,7 +158,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// A block type's last axis must hold whole blocks: rows are then whole blocks too,
     /// so a row view starts at a block boundary.
-    private static func checkBlocks(_ shape: Shape, _ dtype: DType) throws {
+    /// - Throws: `TensorError.partialBlock` when `shape`'s rows are not whole `dtype` blocks.
+    public static func checkBlocks(_ shape: Shape, _ dtype: DType) throws {
         guard dtype.blockSize > 1 else { return }
         guard shape.rank >= 1, shape[shape.rank - 1] % dtype.blockSize == 0 else {
             throw TensorError.partialBlock(shape: shape, dtype: dtype)
