@@ -52,14 +52,15 @@ public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 /// one `SIMD8` accumulator. The accumulator's dependency chain is then one addition per
 /// block, short enough that a single row keeps up with memory.
 ///
-/// Decode (one token) walks one weight row at a time, or four at a time for long rows
-/// (see `decodeRows`). Prefill uses a 4 weight rows × 3 tokens tile: each widened group of
-/// weights serves three tokens, and the 12 accumulators fit the 16 vector registers of AVX2.
+/// Decode (one token) walks one weight row at a time, or four at a time for rows longer
+/// than 4,096 columns (see `decodeRows`). Prefill uses a 4 weight rows × 3 tokens tile:
+/// each widened group of weights serves three tokens, and the 12 accumulators fit the 16
+/// vector registers of AVX2.
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
     static var tokenTile: Int { 3 }
     /// The widest rows decode takes one at a time (see `decodeRows`).
-    static var singleRowLimit: Int { 8192 }
+    static var singleRowLimit: Int { 4096 }
 
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
                     into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
@@ -114,14 +115,15 @@ enum TiledProduct<Format: WeightFormat> {
 
     /// Decode: rows in `range`, one token.
     ///
-    /// Rows of up to 8,192 columns go one at a time: the weights stream through in one
-    /// sequential run and the activations (32 KiB at most) stay in the 48 KiB L1 cache.
-    /// (For the 1B shape's `w2`, 8,192 columns, one row at a time measured about 2% faster
-    /// decode than four.) Longer rows (the 8B model's `w2`: 14,336) would push the
-    /// activations out of L1 on every row, so they go four rows at a time, reading each
-    /// block of activations once for four rows. (Splitting long rows into column chunks
-    /// instead was measured slower: the hardware prefetcher stops at every 4 KiB page
-    /// boundary the chunks jump across.)
+    /// Rows of up to 4,096 columns go one at a time: the weights stream through in one
+    /// sequential run, which this machine's prefetchers follow best, and the activations
+    /// (16 KiB at most) stay in the 48 KiB L1 cache beside it. Longer rows (the 1B model's
+    /// `w2`, 8,192 columns; the 8B model's, 14,336) would push their activations out of L1
+    /// on every row, so they go four rows at a time, reading each block of activations once
+    /// for four rows: 36 GB/s instead of 23 GB/s for the 1B `w2` on two cores. (Two or three
+    /// rows at a time were slower than four; splitting long rows into column chunks was
+    /// slower still, because the hardware prefetcher stops at every 4 KiB page boundary the
+    /// chunks jump across.)
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                            _ x: SplitActivations, out: UnsafeMutablePointer<Float>) {
         var r = range.lowerBound
@@ -137,7 +139,10 @@ enum TiledProduct<Format: WeightFormat> {
         }
     }
 
-    @inline(__always)
+    /// Four rows times one token. Not inlined: inlined into `decodeRows` or `run`, LLVM
+    /// split its vectors into halves and spilled accumulators to the stack, and the loop ran
+    /// at two thirds of the speed. A call per four rows costs nothing.
+    @inline(never)
     static func tile4x1(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>) {
         let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
@@ -146,12 +151,12 @@ enum TiledProduct<Format: WeightFormat> {
         for b in 0..<(n / 16) {
             let e = load8(xe, b), o = load8(xo, b)
             let p0 = Format.widenPairs(w0, block: b)
-            let p1 = Format.widenPairs(w1, block: b)
-            let p2 = Format.widenPairs(w2, block: b)
-            let p3 = Format.widenPairs(w3, block: b)
             a0 += pairProduct(p0.even, e, p0.odd, o)
+            let p1 = Format.widenPairs(w1, block: b)
             a1 += pairProduct(p1.even, e, p1.odd, o)
+            let p2 = Format.widenPairs(w2, block: b)
             a2 += pairProduct(p2.even, e, p2.odd, o)
+            let p3 = Format.widenPairs(w3, block: b)
             a3 += pairProduct(p3.even, e, p3.odd, o)
         }
         out[0] = finish(a0, w0, n: n, xe: xe, xo: xo)
