@@ -9,6 +9,9 @@ import PackageDescription
 
 let package = Package(
     name: "SwiftLlama",
+    // macOS 15 for the standard library's `Atomic` (Synchronization), which the thread
+    // pool's workers spin on. Linux has no such floor.
+    platforms: [.macOS(.v15)],
     products: [
         // MARK: Libraries other packages import
         .library(name: "LlamaModel", targets: ["LlamaModel"]),
