@@ -67,33 +67,33 @@ public struct ThreadPool: Sendable {
         // Balanced split of whole tiles: the first `extra` chunks get one more tile.
         let base = tiles / chunks, extra = tiles % chunks
         func runChunk(_ chunk: Int) {
-            guard chunk < chunks else { return }
             let firstTile = chunk * base + min(chunk, extra)
             let tileCount = base + (chunk < extra ? 1 : 0)
             let start = firstTile * step
             let end = min(count, (firstTile + tileCount) * step)
             if start < end { body(chunk, start..<end) }
         }
-        guard chunks > 1, let workers, workers.tryRun(runChunk) else {
+        guard chunks > 1, let workers, workers.tryRun(chunks: chunks, runChunk) else {
             for chunk in 0..<chunks { runChunk(chunk) }
             return
         }
     }
 }
 
-/// The threads behind a `ThreadPool`: they wait for a new generation of work, run their
-/// chunk of it, and count down.
+/// The threads behind a `ThreadPool`: they wait for a new generation of work and take
+/// chunks of it until none is left.
 ///
-/// The calling thread publishes the job, bumps `generation` (release), runs chunk 0 and
-/// spins until `remaining` is zero (acquire). A worker that sees a new generation (acquire)
-/// reads the job, runs its chunk and decrements `remaining` (release), so the caller sees
-/// every output the workers wrote.
+/// The calling thread publishes the job and the chunk count, sets `claims` to the new
+/// generation's first ticket (release) and bumps `generation`. Then the caller and every
+/// worker that sees the new generation take chunks by compare-and-swap on `claims`, run
+/// them and count `remaining` down (release); the caller spins until it is zero (acquire),
+/// so it sees every output. Chunks go to whoever asks first, so when a worker is late (the
+/// cores are busy with other threads) the caller runs its chunk instead of waiting for it.
 private final class WorkerThreads: @unchecked Sendable {
     // @unchecked Sendable: `job` is written only by the caller holding `busy`, before the
-    // release of `generation`, and read by workers after acquiring it; the rest is atomic
-    // or guarded by `condition`.
+    // release of `claims`, and read only by a thread that has taken one of that call's
+    // chunks (acquire); the rest is atomic or guarded by `condition`.
 
-    private let count: Int
     private let state: SharedState
 
     /// What the workers share. Separate from `WorkerThreads` so the threads keep it alive
@@ -101,24 +101,31 @@ private final class WorkerThreads: @unchecked Sendable {
     final class SharedState: @unchecked Sendable {
         /// Bumped once per call (and once to stop).
         let generation = Atomic<Int>(0)
-        /// Workers that have not finished the current call.
+        /// The next chunk to take: the call's generation times `ticketsPerCall` plus the
+        /// chunk index. The generation part makes a late worker's stale ticket fail.
+        let claims = Atomic<Int>(0)
+        /// The current call's number of chunks.
+        let chunkCount = Atomic<Int>(0)
+        /// Chunks of the current call not yet finished.
         let remaining = Atomic<Int>(0)
         /// Whether a call owns the workers.
         let busy = Atomic<Bool>(false)
         let stop = Atomic<Bool>(false)
-        /// The current call's chunk function; valid while `remaining > 0`.
+        /// The current call's chunk function; valid while it has unfinished chunks.
         var job: ((Int) -> Void)?
         /// Guards sleeping and waking.
         let condition = NSCondition()
         var sleepers = 0
     }
 
+    /// More than any chunk count (chunks never outnumber threads).
+    private static var ticketsPerCall: Int { 1 << 16 }
+
     init(count: Int) {
-        self.count = count
         self.state = SharedState()
         for index in 1...count {
             let state = self.state
-            let thread = Thread { WorkerThreads.work(index: index, state: state) }
+            let thread = Thread { WorkerThreads.work(state: state) }
             thread.name = "llama-worker-\(index)"
             thread.start()
         }
@@ -132,42 +139,58 @@ private final class WorkerThreads: @unchecked Sendable {
         state.condition.unlock()
     }
 
-    /// Runs `chunk(0)` on the calling thread and `chunk(1...count)` on the workers; returns
-    /// false, having run nothing, if another call owns the workers.
-    func tryRun(_ chunk: (Int) -> Void) -> Bool {
+    /// Runs `chunk(0..<chunks)` on the calling thread and the workers; returns false,
+    /// having run nothing, if another call owns the workers.
+    func tryRun(chunks: Int, _ chunk: (Int) -> Void) -> Bool {
+        precondition(chunks < Self.ticketsPerCall)
         guard state.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
         withoutActuallyEscaping(chunk) { chunk in
+            let generation = state.generation.load(ordering: .relaxed) + 1
             state.job = chunk
-            state.remaining.store(count, ordering: .relaxed)
+            state.chunkCount.store(chunks, ordering: .relaxed)
+            state.remaining.store(chunks, ordering: .relaxed)
+            state.claims.store(generation * Self.ticketsPerCall, ordering: .releasing)
             state.condition.lock()
-            state.generation.add(1, ordering: .releasing)
+            state.generation.store(generation, ordering: .releasing)
             if state.sleepers > 0 { state.condition.broadcast() }
             state.condition.unlock()
-            chunk(0)
+            Self.takeChunks(of: generation, state: state)
             while state.remaining.load(ordering: .acquiring) != 0 {}
-            // The workers dropped their references before counting down, so the closure
-            // has not escaped when this scope ends.
+            // Every chunk has finished, and each thread dropped its reference to the job
+            // before counting its chunk down, so the closure has not escaped.
             state.job = nil
         }
         state.busy.store(false, ordering: .releasing)
         return true
     }
 
-    /// A worker's life: wait for a generation, run its chunk, repeat until stopped.
-    private static func work(index: Int, state: SharedState) {
+    /// A worker's life: wait for a generation, take its chunks, repeat until stopped.
+    private static func work(state: SharedState) {
         var seen = 0
         while true {
             seen = waitForGeneration(after: seen, state: state)
             if state.stop.load(ordering: .acquiring) { return }
+            takeChunks(of: seen, state: state)
+        }
+    }
+
+    /// Takes and runs chunks of call `generation` until none is left (or the call is over).
+    private static func takeChunks(of generation: Int, state: SharedState) {
+        while true {
+            let ticket = state.claims.load(ordering: .acquiring)
+            let index = ticket - generation * ticketsPerCall
+            guard index >= 0 && index < state.chunkCount.load(ordering: .relaxed) else { return }
+            guard state.claims.compareExchange(expected: ticket, desired: ticket + 1,
+                                               ordering: .acquiring).exchanged else { continue }
             runJob(index, state: state)
             state.remaining.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Not inlined, so the worker's reference to the job ends when it returns, before
-    /// `remaining` is decremented.
+    /// Not inlined, so the thread's reference to the job ends when it returns, before its
+    /// chunk is counted down.
     @inline(never)
     private static func runJob(_ index: Int, state: SharedState) {
         state.job?(index)
