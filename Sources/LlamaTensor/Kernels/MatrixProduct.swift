@@ -53,9 +53,9 @@ public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 /// block, short enough that a single row keeps up with memory.
 ///
 /// Decode (one token) walks one weight row at a time, or four at a time for rows longer
-/// than 4,096 columns (see `decodeRows`). Prefill uses a 4 weight rows × 3 tokens tile:
-/// each widened group of weights serves three tokens, and the 12 accumulators fit the 16
-/// vector registers of AVX2.
+/// than 4,096 columns (see `decodeRows`). Prefill's tile depends on the registers the build
+/// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 3 tokens with FMA
+/// (AVX2), 8 rows × 3 tokens with AVX-512.
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
     static var tokenTile: Int { 3 }
@@ -136,37 +136,15 @@ enum TiledProduct<Format: WeightFormat> {
                             out: UnsafeMutablePointer<Float>, outStride: Int) {
         var r = range.lowerBound
         #if SWIFTLLAMA_AVX512
-        while r + 8 <= range.upperBound {
-            let w = base + r * rowBytes
-            var t = 0
-            while t + tokenTile <= tokens {
-                tile8x3(w, rowBytes: rowBytes, n: n, x, token: t,
-                        out: out + t * outStride + r, outStride: outStride)
-                t += tokenTile
-            }
-            while t < tokens {
-                tile4x1(w, rowBytes: rowBytes, n: n, x, token: t, out: out + t * outStride + r)
-                tile4x1(w + 4 * rowBytes, rowBytes: rowBytes, n: n, x, token: t,
-                        out: out + t * outStride + r + 4)
-                t += 1
-            }
-            r += 8
+        blockRows(&r, height: 8, range, base: base, rowBytes: rowBytes, n: n, x, tokens: tokens,
+                  out: out, outStride: outStride) { w, t, o in
+            tile8x3(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
         #if SWIFTLLAMA_FMA
-        while r + rowTile <= range.upperBound {
-            let w = base + r * rowBytes
-            var t = 0
-            while t + tokenTile <= tokens {
-                tile4x3(w, rowBytes: rowBytes, n: n, x, token: t,
-                        out: out + t * outStride + r, outStride: outStride)
-                t += tokenTile
-            }
-            while t < tokens {
-                tile4x1(w, rowBytes: rowBytes, n: n, x, token: t, out: out + t * outStride + r)
-                t += 1
-            }
-            r += rowTile
+        blockRows(&r, height: 4, range, base: base, rowBytes: rowBytes, n: n, x, tokens: tokens,
+                  out: out, outStride: outStride) { w, t, o in
+            tile4x3(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
         while r < range.upperBound {
@@ -181,6 +159,33 @@ enum TiledProduct<Format: WeightFormat> {
                 t += 1
             }
             r += 1
+        }
+    }
+
+    /// From row `r`, while `height` rows fit in `range`: `tile` (rows `r ..< r + height`
+    /// times three tokens) for each whole group of three tokens, then the remaining tokens
+    /// one at a time, four rows per `tile4x1`. Leaves `r` after the last whole block.
+    @inline(__always)
+    static func blockRows(_ r: inout Int, height: Int, _ range: Range<Int>,
+                          base: UnsafeRawPointer, rowBytes: Int, n: Int,
+                          _ x: SplitActivations, tokens: Int,
+                          out: UnsafeMutablePointer<Float>, outStride: Int,
+                          tile: (_ w: UnsafeRawPointer, _ token: Int, _ out: UnsafeMutablePointer<Float>) -> Void) {
+        while r + height <= range.upperBound {
+            let w = base + r * rowBytes
+            var t = 0
+            while t + tokenTile <= tokens {
+                tile(w, t, out + t * outStride + r)
+                t += tokenTile
+            }
+            while t < tokens {
+                for four in stride(from: 0, to: height, by: 4) {
+                    tile4x1(w + four * rowBytes, rowBytes: rowBytes, n: n, x, token: t,
+                            out: out + t * outStride + r + four)
+                }
+                t += 1
+            }
+            r += height
         }
     }
 
