@@ -63,15 +63,8 @@ enum ModelBenchmark {
     /// The same weights with every matrix quantized to Q8_0 (norms unchanged), as
     /// `llama-cli quantize` would write them; quantized on all cores.
     static func quantized(_ weights: ModelWeights, _ params: ModelParams, pool: ThreadPool) throws -> ModelWeights {
-        var named: [(String, Tensor)] = [(CheckpointKeys.tokEmbeddings, weights.tokEmbeddings), (CheckpointKeys.norm, weights.norm)]
-        if !weights.hasTiedOutput { named.append((CheckpointKeys.output, weights.output)) }
-        for (i, l) in weights.layers.enumerated() {
-            let k = CheckpointKeys.layer(i)
-            named += [(k.attentionNorm, l.attentionNorm), (k.ffnNorm, l.ffnNorm), (k.wq, l.wq), (k.wk, l.wk),
-                      (k.wv, l.wv), (k.wo, l.wo), (k.w1, l.w1), (k.w2, l.w2), (k.w3, l.w3)]
-        }
         var tensors: [String: Tensor] = [:]
-        for (name, source) in named {
+        for (name, source) in weights.namedTensors {
             guard source.shape.rank == 2 else {
                 tensors[name] = source
                 continue

@@ -112,3 +112,23 @@ public struct ModelWeights: Sendable {
         }
     }
 }
+
+extension ModelWeights {
+    /// Every weight under its checkpoint key (`CheckpointKeys`), in checkpoint order: the
+    /// embeddings, each layer's nine, the final norm, the output head unless it is tied,
+    /// and the RoPE factors when there are some. Converters (`GGUFExport`, the benchmark's
+    /// quantized copy) walk this list, so a weight added here reaches all of them.
+    public var namedTensors: [(key: String, tensor: Tensor)] {
+        var named: [(key: String, tensor: Tensor)] = [(CheckpointKeys.tokEmbeddings, tokEmbeddings)]
+        for (index, layer) in layers.enumerated() {
+            let key = CheckpointKeys.layer(index)
+            named += [(key.attentionNorm, layer.attentionNorm), (key.wq, layer.wq), (key.wk, layer.wk),
+                      (key.wv, layer.wv), (key.wo, layer.wo), (key.ffnNorm, layer.ffnNorm),
+                      (key.w1, layer.w1), (key.w2, layer.w2), (key.w3, layer.w3)]
+        }
+        named.append((CheckpointKeys.norm, norm))
+        if !hasTiedOutput { named.append((CheckpointKeys.output, output)) }
+        if let ropeFrequencyFactors { named.append((CheckpointKeys.ropeFrequencyFactors, ropeFrequencyFactors)) }
+        return named
+    }
+}

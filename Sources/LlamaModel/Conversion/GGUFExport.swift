@@ -68,25 +68,13 @@ public enum GGUFExport {
             try Tensor.checkBlocks(tensor.shape, dtype)  // now, before anything is written
             writer.addTensor(gguf, shape: tensor.shape, dtype: dtype) { try tensor.encode(as: dtype, into: $0) }
         }
+        // Matrices in the chosen type; vectors (norms, RoPE factors) in f32, as llama.cpp
+        // keeps them.
         let matrix = type.dtype
-        try add(CheckpointKeys.tokEmbeddings, w.tokEmbeddings, matrix)
-        for (index, layer) in w.layers.enumerated() {
-            let key = CheckpointKeys.layer(index)
-            try add(key.attentionNorm, layer.attentionNorm, .f32)
-            try add(key.wq, layer.wq, matrix)
-            try add(key.wk, layer.wk, matrix)
-            try add(key.wv, layer.wv, matrix)
-            try add(key.wo, layer.wo, matrix)
-            try add(key.ffnNorm, layer.ffnNorm, .f32)
-            try add(key.w1, layer.w1, matrix)
-            try add(key.w2, layer.w2, matrix)
-            try add(key.w3, layer.w3, matrix)
+        for (key, tensor) in w.namedTensors {
+            try add(key, tensor, tensor.shape.rank == 2 ? matrix : .f32)
         }
-        try add(CheckpointKeys.norm, w.norm, .f32)
-        if !w.hasTiedOutput { try add(CheckpointKeys.output, w.output, matrix) }
-        if let factors = w.ropeFrequencyFactors {
-            try add(CheckpointKeys.ropeFrequencyFactors, factors, .f32)
-        } else if p.useScaledRope {
+        if w.ropeFrequencyFactors == nil, p.useScaledRope {
             let factors = try Tensor(RotaryEmbedding.scalingFactors(params: p), shape: [p.headDim / 2])
             try add(CheckpointKeys.ropeFrequencyFactors, factors, .f32)
         }

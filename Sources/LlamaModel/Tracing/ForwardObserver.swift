@@ -6,10 +6,10 @@
 ///
 /// Set one on `Transformer.observer`. With none set the forward pass runs exactly as
 /// without this feature: it checks for an observer after each of a block's two residual
-/// steps and once for the output, never per element. With one set the pass is slower (every step is copied into
-/// an array, and the few values the fast path never keeps, such as the projections before
-/// RoPE and the attention weights, are computed again with the same kernels), but the
-/// logits and the KV cache are bit for bit the same.
+/// steps and once for the output, never per element. With one set the pass is slower
+/// (every step is copied into an array, and the few values the fast path never keeps, such
+/// as the projections before RoPE and the attention weights, are computed again with the
+/// same kernels), but the logits and the KV cache are bit for bit the same.
 ///
 /// ```swift
 /// let recorder = TraceRecorder()

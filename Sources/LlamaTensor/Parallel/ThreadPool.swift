@@ -116,13 +116,14 @@ private final class WorkerThreads: @unchecked Sendable {
         /// Guards sleeping and waking.
         let condition = NSCondition()
         var sleepers = 0
+        /// More than any chunk count: a call has at most one chunk per thread.
+        let ticketsPerCall: Int
+
+        init(ticketsPerCall: Int) { self.ticketsPerCall = ticketsPerCall }
     }
 
-    /// More than any chunk count (chunks never outnumber threads).
-    private static var ticketsPerCall: Int { 1 << 16 }
-
     init(count: Int) {
-        self.state = SharedState()
+        self.state = SharedState(ticketsPerCall: count + 2)
         for index in 1...count {
             let state = self.state
             let thread = Thread { WorkerThreads.work(state: state) }
@@ -142,7 +143,6 @@ private final class WorkerThreads: @unchecked Sendable {
     /// Runs `chunk(0..<chunks)` on the calling thread and the workers; returns false,
     /// having run nothing, if another call owns the workers.
     func tryRun(chunks: Int, _ chunk: (Int) -> Void) -> Bool {
-        precondition(chunks < Self.ticketsPerCall)
         guard state.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
         }
@@ -151,7 +151,7 @@ private final class WorkerThreads: @unchecked Sendable {
             state.job = chunk
             state.chunkCount.store(chunks, ordering: .relaxed)
             state.remaining.store(chunks, ordering: .relaxed)
-            state.claims.store(generation * Self.ticketsPerCall, ordering: .releasing)
+            state.claims.store(generation * state.ticketsPerCall, ordering: .releasing)
             state.condition.lock()
             state.generation.store(generation, ordering: .releasing)
             if state.sleepers > 0 { state.condition.broadcast() }
@@ -180,7 +180,7 @@ private final class WorkerThreads: @unchecked Sendable {
     private static func takeChunks(of generation: Int, state: SharedState) {
         while true {
             let ticket = state.claims.load(ordering: .acquiring)
-            let index = ticket - generation * ticketsPerCall
+            let index = ticket - generation * state.ticketsPerCall
             guard index >= 0 && index < state.chunkCount.load(ordering: .relaxed) else { return }
             guard state.claims.compareExchange(expected: ticket, desired: ticket + 1,
                                                ordering: .acquiring).exchanged else { continue }
