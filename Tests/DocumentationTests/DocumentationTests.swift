@@ -217,6 +217,19 @@ struct DocumentationTests {
 
 // MARK: - Transcripts
 
+/// The built llama-cli with `arguments`, run from the repository root as the chapters'
+/// commands are, with no `LLAMA_MODEL` from the environment (so the default model is used).
+private func llamaCLI(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = try Fixtures.llamaCLI()
+    process.arguments = arguments
+    process.currentDirectoryURL = root
+    var environment = ProcessInfo.processInfo.environment
+    environment["LLAMA_MODEL"] = nil
+    process.environment = environment
+    return process
+}
+
 /// Splits a shell command line into words: spaces separate, "double" and 'single' quotes
 /// group (enough for the transcripts in the chapters).
 func shellWords(_ line: String) -> [String] {
@@ -258,13 +271,7 @@ struct TranscriptTests {
                         expected.append(block[j])
                         j += 1
                     }
-                    let process = Process()
-                    process.executableURL = try Fixtures.llamaCLI()
-                    process.arguments = words
-                    process.currentDirectoryURL = root
-                    var environment = ProcessInfo.processInfo.environment
-                    environment["LLAMA_MODEL"] = nil
-                    process.environment = environment
+                    let process = try llamaCLI(words)
                     let output = Pipe()
                     process.standardOutput = output
                     process.standardError = FileHandle.nullDevice
@@ -313,13 +320,7 @@ struct PictureTests {
 
             let fresh = try Fixtures.temporaryFolder("picture").appendingPathComponent("picture.svg")
             words[flag + 1] = fresh.path
-            let process = Process()
-            process.executableURL = try Fixtures.llamaCLI()
-            process.arguments = words
-            process.currentDirectoryURL = root
-            var environment = ProcessInfo.processInfo.environment
-            environment["LLAMA_MODEL"] = nil
-            process.environment = environment
+            let process = try llamaCLI(words)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
