@@ -60,6 +60,51 @@ enum KernelBenchmark {
     }
 }
 
+extension KernelBenchmark {
+    struct ProductResult: Encodable {
+        let shape: [Int]
+        let tokens: Int
+        let milliseconds: Double
+        let gigaMultiplyAdds: Double
+        let fractionOfCompute: Double
+
+        enum CodingKeys: String, CodingKey {
+            case shape, tokens, milliseconds, gigaMultiplyAdds = "gmacs", fractionOfCompute = "fraction_of_compute"
+        }
+    }
+
+    /// Times prefill's `matrixProduct` of a bf16 `[rows, cols]` matrix with `tokens`
+    /// activation rows, in multiply-adds per second against the measured compute roof.
+    static func matrixMatrix(rows: Int, cols: Int, tokens: Int, pool: ThreadPool,
+                             computeRoof: Double, seconds: Double = 2) -> ProductResult {
+        var generator = SplitMix64(seed: 7)
+        let weights = Tensor(zeros: [rows, cols], dtype: .bf16)
+        let raw = weights.storage.mutableBaseAddress.assumingMemoryBound(to: UInt16.self)
+        for i in 0..<(rows * cols) {
+            let r = UInt16(truncatingIfNeeded: generator.next() >> 48)
+            raw[i] = (r & 0x807F) | 0x3C00 | ((r >> 4) & 0x0380)
+        }
+        let x = SplitActivations(width: cols, capacity: tokens)
+        let input = (0..<(tokens * cols)).map { _ in Float.random(in: -1...1) }
+        input.withUnsafeBufferPointer { x.load($0.baseAddress!, rows: tokens) }
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * tokens)
+        defer { out.deallocate() }
+        matrixProduct(weights, x, rows: tokens, into: out, pool: pool)
+        var calls = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        while elapsed < seconds {
+            matrixProduct(weights, x, rows: tokens, into: out, pool: pool)
+            calls += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        let perCall = elapsed / Double(calls)
+        let rate = Double(rows * cols * tokens) / perCall / 1e9
+        return ProductResult(shape: [rows, cols], tokens: tokens, milliseconds: perCall * 1000,
+                             gigaMultiplyAdds: rate, fractionOfCompute: rate / computeRoof)
+    }
+}
+
 /// Sebastiano Vigna's SplitMix64: one multiply-xorshift step per number, plenty for filling
 /// benchmark matrices.
 struct SplitMix64: RandomNumberGenerator {

@@ -95,6 +95,9 @@ enum ModelBenchmark {
         let readBandwidthGBps: Double
         let fractionOfBandwidth: Double
         let prefillOverDecode: Double
+        let prefillGMACs: Double
+        let computeRoofGMACs: Double
+        let prefillFractionOfCompute: Double
 
         enum CodingKeys: String, CodingKey {
             case model, threads
@@ -107,11 +110,26 @@ enum ModelBenchmark {
             case readBandwidthGBps = "read_bandwidth_gbps"
             case fractionOfBandwidth = "fraction_of_bandwidth"
             case prefillOverDecode = "prefill_over_decode"
+            case prefillGMACs = "prefill_gmacs"
+            case computeRoofGMACs = "compute_roof_gmacs"
+            case prefillFractionOfCompute = "prefill_fraction_of_compute"
         }
+    }
+
+    /// The multiply-adds of a `tokens`-token prefill in the linear layers: every layer's
+    /// matrices for every token, and the output matrix for the last token only (the
+    /// logits of the others are never computed). Attention's own products are left out;
+    /// at 128 tokens they are under 1% of the total.
+    static func prefillMultiplyAdds(_ params: ModelParams, tokens: Int) -> Double {
+        let dim = params.dim, kv = params.nKVHeads * params.headDim, hidden = params.ffnHiddenDim
+        let perLayer = 2 * dim * dim + 2 * kv * dim + 3 * hidden * dim
+        return Double(tokens * params.nLayers * perLayer + params.vocabSize * dim)
     }
 
     /// Times a 128-token prefill and decode steps at each position in `positions`.
     /// Runs `rounds` rounds of: bandwidth, prefill, decode at each position, bandwidth.
+    /// Prefill is also judged against `computeRoof` (see `ComputeRoof`), the rate of
+    /// multiply-adds this build can do at all.
     ///
     /// This machine shares its memory with neighbours, and the bandwidth it gets moves by
     /// tens of percent from minute to minute, so one number of each kind would compare a
@@ -119,7 +137,8 @@ enum ModelBenchmark {
     /// is the median of its steps), and the bandwidth roof is measured between the model
     /// runs, so both sides of the ratio saw the same conditions at their best.
     static func run(_ transformer: Transformer, name: String, promptTokens: Int, positions: [Int],
-                    stepsPerPosition: Int, rounds: Int, bandwidth measureBandwidth: () -> Double) throws -> Result {
+                    stepsPerPosition: Int, rounds: Int, computeRoof: Double,
+                    bandwidth measureBandwidth: () -> Double) throws -> Result {
         let vocabulary = Int32(transformer.vocabularySize)
         let prompt = (0..<promptTokens).map { Int32(($0 * 7919 + 13) % Int(vocabulary)) }
         // Warm-up: touch every weight once.
@@ -151,11 +170,14 @@ enum ModelBenchmark {
         let decodeRate = decodeSeconds > 0 ? 1 / decodeSeconds : 0
         let prefillRate = Double(promptTokens) / prefillSeconds
         let gbps = Double(transformer.weightBytesPerToken) * decodeRate / 1e9
+        let prefillGMACs = prefillMultiplyAdds(transformer.params, tokens: promptTokens) / prefillSeconds / 1e9
         return Result(model: name, threads: transformer.pool.threadCount,
                       weightBytesPerToken: transformer.weightBytesPerToken, promptTokens: promptTokens,
                       prefillTokensPerSecond: prefillRate, decodeTokensPerSecond: decodeRate,
                       msPerTokenAtPosition: msAt, effectiveGBps: gbps, readBandwidthGBps: bandwidth,
-                      fractionOfBandwidth: gbps / bandwidth, prefillOverDecode: prefillRate / max(decodeRate, 1e-9))
+                      fractionOfBandwidth: gbps / bandwidth, prefillOverDecode: prefillRate / max(decodeRate, 1e-9),
+                      prefillGMACs: prefillGMACs, computeRoofGMACs: computeRoof,
+                      prefillFractionOfCompute: prefillGMACs / computeRoof)
     }
 
     static func elapsed(since start: UInt64) -> Double {

@@ -6,8 +6,9 @@
 //                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
 //                                          [--rounds 3]
 //
-// Every speed is reported next to the machine's sustained read bandwidth, measured by
-// this same program in the same run.
+// Every speed is reported next to the machine's sustained read bandwidth (decode's roof)
+// and its peak rate of multiply-adds (prefill's roof), both measured by this same program
+// in the same run.
 
 import Foundation
 import LlamaLoader
@@ -19,9 +20,12 @@ struct KernelReport: Encodable {
     let threads: Int
     let readBandwidthGBps: Double
     let matrixVector: [KernelBenchmark.Result]
+    let computeRoofGMACs: Double
+    let matrixMatrix: [KernelBenchmark.ProductResult]
 
     enum CodingKeys: String, CodingKey {
         case benchmark, threads, readBandwidthGBps = "read_bandwidth_gbps", matrixVector = "matrix_vector"
+        case computeRoofGMACs = "compute_roof_gmacs", matrixMatrix = "matrix_matrix"
     }
 }
 
@@ -76,7 +80,12 @@ do {
                 KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: dtype, pool: pool, bandwidth: bandwidth)
             }
         }
-        let report = KernelReport(threads: pool.threadCount, readBandwidthGBps: bandwidth, matrixVector: results)
+        let computeRoof = ComputeRoof.measure(pool: pool)
+        let products = [(2048, 2048), (8192, 2048), (2048, 8192)].map { rows, cols in
+            KernelBenchmark.matrixMatrix(rows: rows, cols: cols, tokens: 128, pool: pool, computeRoof: computeRoof)
+        }
+        let report = KernelReport(threads: pool.threadCount, readBandwidthGBps: bandwidth, matrixVector: results,
+                                  computeRoofGMACs: computeRoof, matrixMatrix: products)
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
     case "model":
         let promptTokens = intOption("--prompt-tokens", default: 128)
@@ -105,12 +114,14 @@ do {
                 models.append(("\(shape) q8_0", { try Transformer(weights: q8, params: params, contextLength: context, threadCount: threads) }))
             }
         }
+        let computeRoof = ComputeRoof.measure(pool: pool)
         // Several models (--type both) run one after the other in the same process, each
         // with its own bandwidth measurements, so their numbers compare within one run.
         for model in models {
             let result = try ModelBenchmark.run(try model.make(), name: model.name, promptTokens: promptTokens,
                                                 positions: positions, stepsPerPosition: steps,
-                                                rounds: intOption("--rounds", default: 3)) {
+                                                rounds: intOption("--rounds", default: 3),
+                                                computeRoof: computeRoof) {
                 Bandwidth.measureRead(bytes: 512 << 20, repeats: 3, pool: pool)
             }
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
