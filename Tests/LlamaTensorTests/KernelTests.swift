@@ -50,6 +50,25 @@ struct KernelTests {
         }
     }
 
+    /// Rows longer than 4,096 columns take decode's four-row streaming path (`streamRows`),
+    /// with an odd number of blocks and a leftover column; it agrees with the reference too,
+    /// for every dtype, and with one row left over after the groups of four.
+    @Test(arguments: [DType.bf16, .f16, .f32])
+    func longRowsMatchReference(dtype: DType) throws {
+        let n = 4113, outFeatures = 9
+        for rows in [1, 3] {
+            let w = try Tensor(randomFloats(outFeatures * n, seed: 11), shape: [outFeatures, n], dtype: dtype)
+            let x = randomFloats(rows * n, seed: 12, scale: 2)
+            let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures,
+                                                         inFeatures: n, x, rows: rows)
+            let bound = Float(n) * 2 * 2e-7 * 2 + 1e-6
+            for threads in [1, 2] {
+                let diff = maxAbsoluteDifference(product(w, x, rows: rows, threads: threads), expected)
+                #expect(diff <= bound, "dtype \(dtype) rows \(rows) threads \(threads): diff \(diff)")
+            }
+        }
+    }
+
     /// Q8_0 weights times activations quantized the same way: the integer block sums are
     /// exact, so the result is the double-precision product of the dequantized weights and
     /// the dequantized activations, within float32 rounding of the per-block scaling.

@@ -53,7 +53,7 @@ public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 /// block, short enough that a single row keeps up with memory.
 ///
 /// Decode (one token) walks one weight row at a time, or four at a time for rows longer
-/// than 4,096 columns (see `decodeRows`). Prefill's tile depends on the registers the build
+/// than 4,096 columns (see `decodeRows` and `streamRows`). Prefill's tile depends on the registers the build
 /// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 3 tokens with FMA
 /// (AVX2), 8 rows × 3 tokens with AVX-512.
 enum TiledProduct<Format: WeightFormat> {
@@ -99,23 +99,76 @@ enum TiledProduct<Format: WeightFormat> {
     /// sequential run, which this machine's prefetchers follow best, and the activations
     /// (16 KiB at most) stay in the 48 KiB L1 cache beside it. Longer rows (the 1B model's
     /// `w2`, 8,192 columns; the 8B model's, 14,336) would push their activations out of L1
-    /// on every row, so they go four rows at a time, reading each block of activations once
-    /// for four rows: 36 GB/s instead of 23 GB/s for the 1B `w2` on two cores. (Two or three
-    /// rows at a time were slower than four; splitting long rows into column chunks was
-    /// slower still, because the hardware prefetcher stops at every 4 KiB page boundary the
-    /// chunks jump across.)
+    /// on every row (one row alone streamed at 25 GB/s), so they go four at a time through
+    /// `streamRows`, which loads each block of activations once for four rows.
+    ///
+    /// (Measured and slower: four rows at a time for short rows too, each row then being a
+    /// single 4 KiB page the prefetchers never get going on; and four rows from four
+    /// distant quarters of the range, four long streams, which ran at 16-50 GB/s depending
+    /// on how far apart the quarters were.)
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                            _ x: SplitActivations, out: UnsafeMutablePointer<Float>) {
         var r = range.lowerBound
         if n > singleRowLimit {
-            while r + 4 <= range.upperBound {
-                tile4x1(base + r * rowBytes, rowBytes: rowBytes, n: n, x, token: 0, out: out + r)
-                r += 4
+            // The four running sums live on the stack, not in registers: see `streamRows`.
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { sums in
+                guard let sums = sums.baseAddress else { return }
+                while r + 4 <= range.upperBound {
+                    streamRows(4, base + r * rowBytes, rowStride: rowBytes, n: n, x, token: 0,
+                               sums: sums, out: out + r, outStride: 1)
+                    r += 4
+                }
             }
         }
         while r < range.upperBound {
             out[r] = dotOne(base + r * rowBytes, n: n, x, token: 0)
             r += 1
+        }
+    }
+
+    /// `count` rows, `rowStride` bytes apart, times one token; row `i`'s result goes to
+    /// `out[i * outStride]`. Per step, two blocks of activations (one 64-byte line of bf16
+    /// weights per row) are loaded once and used for every row in turn, each row's running
+    /// sum kept in `sums`.
+    ///
+    /// Each row adds its blocks in order, exactly as `dotOne` does, so the result is
+    /// bit-identical. Written the obvious way, with four sums in registers (`tile4x1`), the
+    /// 1B model's `w2` (8,192 columns) streamed at 34-36 GB/s on two cores; this form, which
+    /// reads every weight line whole before moving to the next row and keeps the sums in
+    /// memory (they stay in L1: a store and a reload cost less than the register pressure
+    /// of eight activation and eight accumulator halves under SSE2), streams it at 60-65
+    /// GB/s when the bandwidth loop gives 70. Not inlined, and `count` is not a constant,
+    /// so the optimizer keeps this shape instead of unrolling it into `tile4x1`'s.
+    @inline(never)
+    static func streamRows(_ count: Int, _ w: UnsafeRawPointer, rowStride: Int, n: Int,
+                           _ x: SplitActivations, token: Int, sums: UnsafeMutablePointer<SIMD8<Float>>,
+                           out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
+        for i in 0..<count { sums[i] = SIMD8() }
+        let blocks = n / 16
+        var b = 0
+        while b + 2 <= blocks {
+            let e0 = load8(xe, b), o0 = load8(xo, b), e1 = load8(xe, b + 1), o1 = load8(xo, b + 1)
+            var row = w
+            for i in 0..<count {
+                let p = Format.widenPairs(row, block: b), q = Format.widenPairs(row, block: b + 1)
+                var acc = sums[i]
+                acc += pairProduct(p.even, e0, p.odd, o0)
+                acc += pairProduct(q.even, e1, q.odd, o1)
+                sums[i] = acc
+                row += rowStride
+            }
+            b += 2
+        }
+        if b < blocks {
+            let e0 = load8(xe, b), o0 = load8(xo, b)
+            for i in 0..<count {
+                let p = Format.widenPairs(w + i * rowStride, block: b)
+                sums[i] += pairProduct(p.even, e0, p.odd, o0)
+            }
+        }
+        for i in 0..<count {
+            out[i * outStride] = finish(sums[i], w + i * rowStride, n: n, xe: xe, xo: xo)
         }
     }
 
@@ -263,7 +316,8 @@ enum TiledProduct<Format: WeightFormat> {
         out[3 * outStride] = finish(a3, w, n: n, xe: xe3, xo: xo3)
     }
 
-    /// Four rows times one token. Not inlined: inlined into `decodeRows` or `run`, LLVM
+    /// Four rows times one token: prefill's tokens left over after the last whole group of
+    /// three in FMA builds (see `blockRows`). Not inlined: inlined into its caller, LLVM
     /// split its vectors into halves and spilled accumulators to the stack, and the loop ran
     /// at two thirds of the speed. A call per four rows costs nothing.
     @inline(never)
