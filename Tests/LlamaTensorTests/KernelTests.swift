@@ -69,6 +69,21 @@ struct KernelTests {
         }
     }
 
+    /// A thread's share of at least 4,096 short rows is walked as two halves side by side
+    /// (`decodeRows`); with an odd row count, a partial block and leftover columns, it
+    /// agrees with the reference, and with one and two threads (whose shares then take the
+    /// two-half path and the one-row path) gives the same bits.
+    @Test(arguments: [DType.bf16, .f16, .f32])
+    func manyShortRowsMatchReference(dtype: DType) throws {
+        let n = 41, outFeatures = 8193
+        let w = try Tensor(randomFloats(outFeatures * n, seed: 21), shape: [outFeatures, n], dtype: dtype)
+        let x = randomFloats(n, seed: 22, scale: 2)
+        let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures, inFeatures: n, x, rows: 1)
+        let one = product(w, x, rows: 1, threads: 1)
+        #expect(maxAbsoluteDifference(one, expected) <= Float(n) * 2 * 2e-7 * 2 + 1e-6)
+        #expect(product(w, x, rows: 1, threads: 2) == one)
+    }
+
     /// Q8_0 weights times activations quantized the same way: the integer block sums are
     /// exact, so the result is the double-precision product of the dequantized weights and
     /// the dequantized activations, within float32 rounding of the per-block scaling.

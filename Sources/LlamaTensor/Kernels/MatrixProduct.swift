@@ -52,8 +52,8 @@ public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 /// one `SIMD8` accumulator. The accumulator's dependency chain is then one addition per
 /// block, short enough that a single row keeps up with memory.
 ///
-/// Decode (one token) walks one weight row at a time, or four at a time for rows longer
-/// than 4,096 columns (see `decodeRows` and `streamRows`). Prefill's tile depends on the registers the build
+/// Decode (one token) walks one, two or four weight rows at a time (see `decodeRows` and
+/// `streamRows`). Prefill's tile depends on the registers the build
 /// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 3 tokens with FMA
 /// (AVX2), 8 rows × 3 tokens with AVX-512.
 enum TiledProduct<Format: WeightFormat> {
@@ -61,6 +61,16 @@ enum TiledProduct<Format: WeightFormat> {
     static var tokenTile: Int { 3 }
     /// The widest rows decode takes one at a time (see `decodeRows`).
     static var singleRowLimit: Int { 4096 }
+    /// The fewest rows a thread's share must have for decode to walk its two halves side
+    /// by side (see `decodeRows`). FMA builds never do: their shorter loop already keeps
+    /// up with one stream, and two measured 4% slower.
+    static var twoStreamRows: Int {
+        #if SWIFTLLAMA_FMA
+        return .max
+        #else
+        return 4096
+        #endif
+    }
 
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
                     into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
@@ -93,31 +103,41 @@ enum TiledProduct<Format: WeightFormat> {
         // doc: end
     }
 
-    /// Decode: rows in `range`, one token.
+    /// Decode: rows in `range`, one token, through `streamRows`, which walks a few rows side
+    /// by side and loads each block of activations once for all of them.
     ///
-    /// Rows of up to 4,096 columns go one at a time: the weights stream through in one
-    /// sequential run, which this machine's prefetchers follow best, and the activations
-    /// (16 KiB at most) stay in the 48 KiB L1 cache beside it. Longer rows (the 1B model's
-    /// `w2`, 8,192 columns; the 8B model's, 14,336) would push their activations out of L1
-    /// on every row (one row alone streamed at 25 GB/s), so they go four at a time through
-    /// `streamRows`, which loads each block of activations once for four rows.
+    /// - Rows longer than 4,096 columns (the 1B model's `w2`, 8,192 columns; the 8B
+    ///   model's, 14,336) go four adjacent rows at a time. One at a time, each row would
+    ///   push its activations out of the 48 KiB L1 cache (25 GB/s on two cores); four share
+    ///   every activation load (60-63 GB/s when the bandwidth loop gives 70-75).
+    /// - Shorter rows keep their activations (16 KiB at most) in L1 beside the weights. A
+    ///   range of at least `twoStreamRows` rows (`w1`, `w3` and the output matrix) is cut in
+    ///   two halves walked side by side: two long sequential streams keep more memory
+    ///   requests in flight than one (the default build's 1B decode is 7% faster; FMA
+    ///   builds were not, see `twoStreamRows`). Smaller ranges go one row at a time.
     ///
-    /// (Measured and slower: four rows at a time for short rows too, each row then being a
-    /// single 4 KiB page the prefetchers never get going on; and four rows from four
-    /// distant quarters of the range, four long streams, which ran at 16-50 GB/s depending
-    /// on how far apart the quarters were.)
+    /// Measured and slower: four adjacent short rows (each row is then a single 4 KiB page,
+    /// and the prefetchers never get going on it), and halves or quarters only a few
+    /// megabytes apart (16-45 GB/s, depending on the distance).
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                            _ x: SplitActivations, out: UnsafeMutablePointer<Float>) {
         var r = range.lowerBound
-        if n > singleRowLimit {
-            // The four running sums live on the stack, not in registers: see `streamRows`.
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { sums in
-                guard let sums = sums.baseAddress else { return }
+        // The running sums live on the stack, not in registers: see `streamRows`.
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { sums in
+            guard let sums = sums.baseAddress else { return }
+            if n > singleRowLimit {
                 while r + 4 <= range.upperBound {
                     streamRows(4, base + r * rowBytes, rowStride: rowBytes, n: n, x, token: 0,
                                sums: sums, out: out + r, outStride: 1)
                     r += 4
                 }
+            } else if range.count >= twoStreamRows {
+                let half = range.count / 2
+                for i in r..<(r + half) {
+                    streamRows(2, base + i * rowBytes, rowStride: half * rowBytes, n: n, x, token: 0,
+                               sums: sums, out: out + i, outStride: half)
+                }
+                r += 2 * half
             }
         }
         while r < range.upperBound {
