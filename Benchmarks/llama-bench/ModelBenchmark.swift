@@ -98,6 +98,7 @@ enum ModelBenchmark {
         let prefillGMACs: Double
         let computeRoofGMACs: Double
         let prefillFractionOfCompute: Double
+        let prefillOverDecodeCeiling: Double
 
         enum CodingKeys: String, CodingKey {
             case model, threads
@@ -113,6 +114,7 @@ enum ModelBenchmark {
             case prefillGMACs = "prefill_gmacs"
             case computeRoofGMACs = "compute_roof_gmacs"
             case prefillFractionOfCompute = "prefill_fraction_of_compute"
+            case prefillOverDecodeCeiling = "prefill_over_decode_ceiling"
         }
     }
 
@@ -170,14 +172,21 @@ enum ModelBenchmark {
         let decodeRate = decodeSeconds > 0 ? 1 / decodeSeconds : 0
         let prefillRate = Double(promptTokens) / prefillSeconds
         let gbps = Double(transformer.weightBytesPerToken) * decodeRate / 1e9
-        let prefillGMACs = prefillMultiplyAdds(transformer.params, tokens: promptTokens) / prefillSeconds / 1e9
+        let prefillMACs = prefillMultiplyAdds(transformer.params, tokens: promptTokens)
+        let prefillGMACs = prefillMACs / prefillSeconds / 1e9
+        // The best prefill/decode ratio the two roofs allow: prefill at the compute roof
+        // over decode at the bandwidth roof (for a model too big for the caches; the tiny
+        // shape decodes from cache, above the bandwidth roof).
+        let prefillCeiling = computeRoof * 1e9 / (prefillMACs / Double(promptTokens))
+        let decodeCeiling = bandwidth * 1e9 / Double(transformer.weightBytesPerToken)
         return Result(model: name, threads: transformer.pool.threadCount,
                       weightBytesPerToken: transformer.weightBytesPerToken, promptTokens: promptTokens,
                       prefillTokensPerSecond: prefillRate, decodeTokensPerSecond: decodeRate,
                       msPerTokenAtPosition: msAt, effectiveGBps: gbps, readBandwidthGBps: bandwidth,
                       fractionOfBandwidth: gbps / bandwidth, prefillOverDecode: prefillRate / max(decodeRate, 1e-9),
                       prefillGMACs: prefillGMACs, computeRoofGMACs: computeRoof,
-                      prefillFractionOfCompute: prefillGMACs / computeRoof)
+                      prefillFractionOfCompute: prefillGMACs / computeRoof,
+                      prefillOverDecodeCeiling: prefillCeiling / decodeCeiling)
     }
 
     static func elapsed(since start: UInt64) -> Double {
