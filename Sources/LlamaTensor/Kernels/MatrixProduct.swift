@@ -152,13 +152,16 @@ enum TiledProduct<Format: WeightFormat> {
     /// sum kept in `sums`.
     ///
     /// Each row adds its blocks in order, exactly as `dotOne` does, so the result is
-    /// bit-identical. Written the obvious way, with four sums in registers (`tile4x1`), the
-    /// 1B model's `w2` (8,192 columns) streamed at 34-36 GB/s on two cores; this form, which
-    /// reads every weight line whole before moving to the next row and keeps the sums in
-    /// memory (they stay in L1: a store and a reload cost less than the register pressure
-    /// of eight activation and eight accumulator halves under SSE2), streams it at 60-65
-    /// GB/s when the bandwidth loop gives 70. Not inlined, and `count` is not a constant,
-    /// so the optimizer keeps this shape instead of unrolling it into `tile4x1`'s.
+    /// bit-identical. The shape is empirical. For the 1B model's `w2` (8,192 columns) in the
+    /// default build, on two cores in a minute when the bandwidth loop gave 70 GB/s: four
+    /// sums in registers, one block per step (`tile4x1`, whose loop has no spills), 34-36
+    /// GB/s; the sums in registers and two blocks per step, 27 (that spills); the sums in
+    /// memory (they stay in L1) and one block per step, 56-58; in memory and two blocks per
+    /// step, a whole weight line per row, 63-70. We do not know exactly why the version that
+    /// stores and reloads its sums is faster; it changes the order and spacing in which the
+    /// four rows' lines are requested, and that is what the memory system responds to. In
+    /// FMA builds all of these run at about 35 GB/s. Not inlined, and `count` is not a
+    /// constant, so the optimizer keeps the loop over rows instead of unrolling it.
     @inline(never)
     static func streamRows(_ count: Int, _ w: UnsafeRawPointer, rowStride: Int, n: Int,
                            _ x: SplitActivations, token: Int, sums: UnsafeMutablePointer<SIMD8<Float>>,
