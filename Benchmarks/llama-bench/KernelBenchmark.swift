@@ -86,7 +86,9 @@ extension KernelBenchmark {
         }
         let x = SplitActivations(width: cols, capacity: tokens)
         let input = (0..<(tokens * cols)).map { _ in Float.random(in: -1...1) }
-        input.withUnsafeBufferPointer { x.load($0.baseAddress!, rows: tokens) }
+        input.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { x.load(base, rows: tokens) }
+        }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * tokens)
         defer { out.deallocate() }
         matrixProduct(weights, x, rows: tokens, into: out, pool: pool)
