@@ -61,6 +61,9 @@ enum TiledProduct<Format: WeightFormat> {
     static var tokenTile: Int { 3 }
     /// The widest rows decode takes one at a time (see `decodeRows`).
     static var singleRowLimit: Int { 4096 }
+    /// The widest rows decode takes four at a time through `streamRows`; wider ones go
+    /// through `tile4x1` (see `decodeRows`).
+    static var streamRowLimit: Int { 8192 }
     /// The fewest rows a thread's share must have for decode to walk its two halves side
     /// by side (see `decodeRows`). FMA builds never do: their shorter loop already keeps
     /// up with one stream, and two measured 4% slower.
@@ -103,13 +106,16 @@ enum TiledProduct<Format: WeightFormat> {
         // doc: end
     }
 
-    /// Decode: rows in `range`, one token, through `streamRows`, which walks a few rows side
-    /// by side and loads each block of activations once for all of them.
+    /// Decode: rows in `range`, one token. Most rows go through `streamRows`, which walks a
+    /// few rows side by side and loads each block of activations once for all of them.
     ///
-    /// - Rows longer than 4,096 columns (the 1B model's `w2`, 8,192 columns; the 8B
-    ///   model's, 14,336) go four adjacent rows at a time. One at a time, each row would
-    ///   push its activations out of the 48 KiB L1 cache (25 GB/s on two cores); four share
-    ///   every activation load (60-63 GB/s when the bandwidth loop gives 70-75).
+    /// - Rows of 4,097 to 8,192 columns (the 1B and 3B models' `w2`) go four adjacent rows
+    ///   at a time through `streamRows`. One at a time, each row would push its 32 KiB of
+    ///   activations out of the 48 KiB L1 cache (25 GB/s on two cores); four share every
+    ///   activation load (60-63 GB/s when the bandwidth loop gives 70-75).
+    /// - Longer rows (the 8B model's `w2`, 14,336 columns: 56 KiB of activations, more than
+    ///   L1 holds at all) go four at a time through `tile4x1`, sums in registers, which
+    ///   measured 39 GB/s there against 26 for `streamRows`.
     /// - Shorter rows keep their activations (16 KiB at most) in L1 beside the weights. A
     ///   range of at least `twoStreamRows` rows (`w1`, `w3` and the output matrix) is cut in
     ///   two halves walked side by side: two long sequential streams keep more memory
@@ -122,16 +128,22 @@ enum TiledProduct<Format: WeightFormat> {
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                            _ x: SplitActivations, out: UnsafeMutablePointer<Float>) {
         var r = range.lowerBound
+        if n > streamRowLimit {
+            while r + 4 <= range.upperBound {
+                tile4x1(base + r * rowBytes, rowBytes: rowBytes, n: n, x, token: 0, out: out + r)
+                r += 4
+            }
+        }
         // The running sums live on the stack, not in registers: see `streamRows`.
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { sums in
             guard let sums = sums.baseAddress else { return }
-            if n > singleRowLimit {
+            if n > singleRowLimit && n <= streamRowLimit {
                 while r + 4 <= range.upperBound {
                     streamRows(4, base + r * rowBytes, rowStride: rowBytes, n: n, x, token: 0,
                                sums: sums, out: out + r, outStride: 1)
                     r += 4
                 }
-            } else if range.count >= twoStreamRows {
+            } else if n <= singleRowLimit && range.count >= twoStreamRows {
                 let half = range.count / 2
                 for i in r..<(r + half) {
                     streamRows(2, base + i * rowBytes, rowStride: half * rowBytes, n: n, x, token: 0,
@@ -339,8 +351,9 @@ enum TiledProduct<Format: WeightFormat> {
         out[3 * outStride] = finish(a3, w, n: n, xe: xe3, xo: xo3)
     }
 
-    /// Four rows times one token: prefill's tokens left over after the last whole group of
-    /// three in FMA builds (see `blockRows`). Not inlined: inlined into its caller, LLVM
+    /// Four rows times one token: decode's rows longer than `streamRowLimit`, and prefill's
+    /// tokens left over after the last whole group of three in FMA builds (see `blockRows`).
+    /// Not inlined: inlined into its caller, LLVM
     /// split its vectors into halves and spilled accumulators to the stack, and the loop ran
     /// at two thirds of the speed. A call per four rows costs nothing.
     @inline(never)
