@@ -66,7 +66,8 @@ enum TiledProduct<Format: WeightFormat> {
     static var streamRowLimit: Int { 8192 }
     /// The fewest rows a thread's share must have for decode to walk its two halves side
     /// by side (see `decodeRows`). FMA builds never do: their shorter loop already keeps
-    /// up with one stream, and two measured 4% slower.
+    /// up with one stream, and in alternating runs two were 3% faster in slow-memory
+    /// minutes and 2% slower in fast ones.
     static var twoStreamRows: Int {
         #if SWIFTLLAMA_FMA
         return .max
