@@ -236,18 +236,25 @@ enum TiledProduct<Format: WeightFormat> {
             tile4x3(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
+        // Rows in blocks of eight: each group of four tokens' activations is read from L2
+        // once per block and used for its eight rows from L1, instead of once per row.
         while r < range.upperBound {
-            let w = base + r * rowBytes
+            let blockEnd = min(r + 8, range.upperBound)
             var t = 0
             while t + 4 <= tokens {
-                tile1x4(w, n: n, x, token: t, out: out + t * outStride + r, outStride: outStride)
+                for row in r..<blockEnd {
+                    tile1x4(base + row * rowBytes, n: n, x, token: t, out: out + t * outStride + row,
+                            outStride: outStride)
+                }
                 t += 4
             }
             while t < tokens {
-                out[t * outStride + r] = dotOne(w, n: n, x, token: t)
+                for row in r..<blockEnd {
+                    out[t * outStride + row] = dotOne(base + row * rowBytes, n: n, x, token: t)
+                }
                 t += 1
             }
-            r += 1
+            r = blockEnd
         }
     }
 
@@ -261,20 +268,23 @@ enum TiledProduct<Format: WeightFormat> {
                           out: UnsafeMutablePointer<Float>, outStride: Int,
                           tile: (_ w: UnsafeRawPointer, _ token: Int, _ out: UnsafeMutablePointer<Float>) -> Void) {
         while r + height <= range.upperBound {
-            let w = base + r * rowBytes
+            // Up to four tiles' rows share each group of tokens' activations.
+            let blockEnd = r + min(4, (range.upperBound - r) / height) * height
             var t = 0
             while t + tokenTile <= tokens {
-                tile(w, t, out + t * outStride + r)
+                for row in stride(from: r, to: blockEnd, by: height) {
+                    tile(base + row * rowBytes, t, out + t * outStride + row)
+                }
                 t += tokenTile
             }
             while t < tokens {
-                for four in stride(from: 0, to: height, by: 4) {
-                    tile4x1(w + four * rowBytes, rowBytes: rowBytes, n: n, x, token: t,
-                            out: out + t * outStride + r + four)
+                for four in stride(from: r, to: blockEnd, by: 4) {
+                    tile4x1(base + four * rowBytes, rowBytes: rowBytes, n: n, x, token: t,
+                            out: out + t * outStride + four)
                 }
                 t += 1
             }
-            r += height
+            r = blockEnd
         }
     }
 
