@@ -228,7 +228,8 @@ enum TiledProduct<Format: WeightFormat> {
     /// again for every row. Eight rows per block in the default build took its prefill
     /// kernels from 0.54-0.76 to 0.77-0.86 of the compute roof; four tiles per block in the
     /// AVX-512 build took the `w2` shape from 152 to 187 G multiply-adds per second. (Four,
-    /// eight or sixteen rows measured alike.)
+    /// eight or sixteen rows measured alike in the default build; eight tiles per block
+    /// were slower for `w2`, 165, its weights then filling L2.)
     static func prefillRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                             _ x: SplitActivations, tokens: Int,
                             out: UnsafeMutablePointer<Float>, outStride: Int) {
