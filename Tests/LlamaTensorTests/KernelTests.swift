@@ -11,14 +11,15 @@ func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
     return (0..<count).map { _ in Float.random(in: -scale...scale, using: &g) }
 }
 
-/// Runs `matrixProduct` and returns its output.
-func product(_ w: Tensor, _ x: [Float], rows: Int, threads: Int) -> [Float] {
+/// Runs `matrixProduct` (with decode walked as `walk`) and returns its output.
+func product(_ w: Tensor, _ x: [Float], rows: Int, threads: Int, walk: DecodeWalk = .current) -> [Float] {
     let n = w.shape[1], outFeatures = w.shape[0]
     let split = SplitActivations(width: n, capacity: max(rows, 1))
     x.withUnsafeBufferPointer { if rows > 0 { split.load($0.baseAddress!, rows: rows) } }
     var out = [Float](repeating: .nan, count: rows * outFeatures)
     out.withUnsafeMutableBufferPointer {
-        matrixProduct(w, split, rows: rows, into: $0.baseAddress!, pool: ThreadPool(threadCount: threads))
+        matrixProduct(w, split, rows: rows, into: $0.baseAddress!, pool: ThreadPool(threadCount: threads),
+                      walk: walk)
     }
     return out
 }
@@ -50,9 +51,10 @@ struct KernelTests {
         }
     }
 
-    /// Rows longer than 4,096 columns take decode's four-row streaming path (`streamRows`),
-    /// with an odd number of blocks and a leftover column; it agrees with the reference too,
-    /// for every dtype, and with one row left over after the groups of four.
+    /// Rows longer than 4,096 columns take decode's four-row paths (`streamRows` or
+    /// `tile4x1`, by walk), with an odd number of blocks and a leftover column; they agree
+    /// with the reference too, for every dtype and walk, and with one row left over after
+    /// the groups of four.
     @Test(arguments: [DType.bf16, .f16, .f32])
     func longRowsMatchReference(dtype: DType) throws {
         let n = 4113, outFeatures = 9
@@ -63,25 +65,39 @@ struct KernelTests {
                                                          inFeatures: n, x, rows: rows)
             let bound = Float(n) * 2 * 2e-7 * 2 + 1e-6
             for threads in [1, 2] {
-                let diff = maxAbsoluteDifference(product(w, x, rows: rows, threads: threads), expected)
-                #expect(diff <= bound, "dtype \(dtype) rows \(rows) threads \(threads): diff \(diff)")
+                for walk in DecodeWalk.allCases {
+                    let diff = maxAbsoluteDifference(product(w, x, rows: rows, threads: threads, walk: walk), expected)
+                    #expect(diff <= bound, "dtype \(dtype) rows \(rows) threads \(threads) walk \(walk): diff \(diff)")
+                }
             }
         }
     }
 
-    /// A thread's share of at least 4,096 short rows is walked as two halves side by side
-    /// (`decodeRows`); with an odd row count, a partial block and leftover columns, it
-    /// agrees with the reference, and with one and two threads (whose shares then take the
-    /// two-half path and the one-row path) gives the same bits.
+    /// A thread's share of many short rows is walked as two halves or four quarters side by
+    /// side (`decodeRows`); with an odd row count, a partial block and leftover columns, it
+    /// agrees with the reference, and every walk with one and two threads (whose shares then
+    /// take the parts path or the one-row path) gives the same bits.
     @Test(arguments: [DType.bf16, .f16, .f32])
     func manyShortRowsMatchReference(dtype: DType) throws {
         let n = 41, outFeatures = 8193
         let w = try Tensor(randomFloats(outFeatures * n, seed: 21), shape: [outFeatures, n], dtype: dtype)
         let x = randomFloats(n, seed: 22, scale: 2)
         let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures, inFeatures: n, x, rows: 1)
-        let one = product(w, x, rows: 1, threads: 1)
+        let one = product(w, x, rows: 1, threads: 1, walk: .twoStreams)
         #expect(maxAbsoluteDifference(one, expected) <= Float(n) * 2 * 2e-7 * 2 + 1e-6)
-        #expect(product(w, x, rows: 1, threads: 2) == one)
+        for walk in DecodeWalk.allCases {
+            for threads in [1, 2, 3] {
+                #expect(product(w, x, rows: 1, threads: threads, walk: walk) == one, "walk \(walk) threads \(threads)")
+            }
+        }
+    }
+
+    /// Decode's walk is chosen from the processor's vendor: four streams per thread on
+    /// Intel, two on anything else (AMD, ARM, unknown).
+    @Test func decodeWalkFollowsTheVendor() {
+        #expect(DecodeWalk.forVendor("GenuineIntel") == .fourStreams)
+        #expect(DecodeWalk.forVendor("AuthenticAMD") == .twoStreams)
+        #expect(DecodeWalk.forVendor(nil) == .twoStreams)
     }
 
     /// Q8_0 weights times activations quantized the same way: the integer block sums are
@@ -184,7 +200,7 @@ struct KernelTests {
     /// Results are bit-identical for 1, 2, 3 and 4 threads and across tile shapes: the
     /// matrix-vector product of one token equals that token's row of a batched product.
     /// Widths on both sides of the decode kernel's switch from one row to four at a time.
-    @Test(arguments: [(DType.bf16, 100), (.bf16, 8209), (.q8_0, 96), (.q8_0, 4128)])
+    @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.bf16, 8209), (.q8_0, 96), (.q8_0, 4128)])
     func productsAreBitIdenticalAcrossThreadsAndBatching(dtype: DType, n: Int) throws {
         let outFeatures = 37, rows = 7
         let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: dtype)
@@ -201,7 +217,11 @@ struct KernelTests {
             out.withUnsafeMutableBufferPointer {
                 matrixVectorProduct(w, split, into: $0.baseAddress!, pool: ThreadPool(threadCount: 2))
             }
-            #expect(out == Array(single[(t * outFeatures)..<((t + 1) * outFeatures)]), "token \(t)")
+            let expected = Array(single[(t * outFeatures)..<((t + 1) * outFeatures)])
+            #expect(out == expected, "token \(t)")
+            for walk in DecodeWalk.allCases {
+                #expect(product(w, one, rows: 1, threads: 2, walk: walk) == expected, "token \(t) walk \(walk)")
+            }
         }
     }
 

@@ -34,13 +34,19 @@ public func matrixVectorProduct(_ weights: Tensor, _ x: SplitActivations,
 /// - Complexity: O(rows × outFeatures × inFeatures), no allocation.
 public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
                           into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    matrixProduct(weights, x, rows: rows, into: out, pool: pool, walk: .current)
+}
+
+/// `matrixProduct` with decode's walk chosen by the caller (tests run every walk).
+func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
+                   into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk) {
     precondition(weights.shape.rank == 2, "weights must be 2-D, found \(weights.shape)")
     precondition(weights.shape[1] == x.width, "weights \(weights.shape) times activations of width \(x.width)")
     precondition(rows <= x.rowCount, "\(rows) rows requested, \(x.rowCount) loaded")
     switch weights.dtype {
-    case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool)
-    case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool)
-    case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool)
+    case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
+    case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
+    case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .q8_0: Q8Product.run(weights, x, rows: rows, into: out, pool: pool)
     }
 }
@@ -64,26 +70,14 @@ enum TiledProduct<Format: WeightFormat> {
     /// The widest rows decode takes four at a time through `streamRows`; wider ones go
     /// through `tile4x1` (see `decodeRows`).
     static var streamRowLimit: Int { 8192 }
-    /// The fewest rows a thread's share must have for decode to walk its two halves side
-    /// by side (see `decodeRows`). FMA builds never do: their shorter loop already keeps
-    /// up with one stream, and in alternating runs two were 3% faster in slow-memory
-    /// minutes and 2% slower in fast ones.
-    static var twoStreamRows: Int {
-        #if SWIFTLLAMA_FMA
-        return .max
-        #else
-        return 4096
-        #endif
-    }
-
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
-                    into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+                    into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk) {
         let outFeatures = weights.shape[0], n = weights.shape[1]
         let base = weights.baseAddress
         let rowBytes = n * Format.byteSize
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
             if tokens == 1 {
-                decodeRows(range, base: base, rowBytes: rowBytes, n: n, x, out: out)
+                decodeRows(range, base: base, rowBytes: rowBytes, n: n, x, out: out, walk: walk)
                 return
             }
             prefillRows(range, base: base, rowBytes: rowBytes, n: n, x, tokens: tokens,
@@ -107,50 +101,53 @@ enum TiledProduct<Format: WeightFormat> {
         // doc: end
     }
 
-    /// Decode: rows in `range`, one token. Most rows go through `streamRows`, which walks a
-    /// few rows side by side and loads each block of activations once for all of them.
+    /// Decode: rows in `range`, one token, walked as `walk` says (see `DecodeWalk`). Most
+    /// rows go through `streamRows` or `tile4x1`, which walk a few rows side by side and
+    /// load each block of activations once for all of them.
     ///
     /// - Rows of 4,097 to 8,192 columns (the 1B and 3B models' `w2`) go four adjacent rows
-    ///   at a time through `streamRows`. One at a time, each row would push its 32 KiB of
-    ///   activations out of the 48 KiB L1 cache (25 GB/s on two cores); four share every
-    ///   activation load (60-63 GB/s when the bandwidth loop gives 70-75).
+    ///   at a time. One at a time, each row would push its 32 KiB of activations out of a
+    ///   48 KiB L1 cache (25 GB/s on two AMD cores); four share every activation load. On
+    ///   AMD they go through `streamRows` (60-63 GB/s when the bandwidth loop gives 70-75),
+    ///   on Intel through `tile4x1` (see `DecodeWalk`).
     /// - Longer rows (the 8B model's `w2`, 14,336 columns: 56 KiB of activations, more than
     ///   L1 holds at all) go four at a time through `tile4x1`, sums in registers, which
     ///   measured 39 GB/s there against 26 for `streamRows`.
     /// - Shorter rows keep their activations (16 KiB at most) in L1 beside the weights. A
-    ///   range of at least `twoStreamRows` rows (`w1`, `w3` and the output matrix) is cut in
-    ///   two halves walked side by side: two long sequential streams keep more memory
-    ///   requests in flight than one (the default build's 1B decode is 7% faster; FMA
-    ///   builds were not, see `twoStreamRows`). Smaller ranges go one row at a time.
+    ///   share of at least `walk.sideBySideMinimum` rows is cut into `walk.sideBySideParts`
+    ///   equal parts walked side by side: several long sequential streams keep more memory
+    ///   requests in flight than one (on AMD the default build's 1B decode is 7% faster
+    ///   with two; on Intel, 30-50% with four). Smaller shares go one row at a time.
     ///
-    /// Measured and slower: four adjacent short rows (each row is then a single 4 KiB page,
-    /// and the prefetchers never get going on it), and halves or quarters only a few
-    /// megabytes apart (16-45 GB/s, depending on the distance).
+    /// Measured on AMD and slower there: four adjacent short rows (each row is then a single
+    /// 4 KiB page, and the prefetchers never get going on it), and halves or quarters only
+    /// a few megabytes apart (16-45 GB/s, depending on the distance).
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
-                           _ x: SplitActivations, out: UnsafeMutablePointer<Float>) {
+                           _ x: SplitActivations, out: UnsafeMutablePointer<Float>, walk: DecodeWalk) {
         var r = range.lowerBound
-        if n > streamRowLimit {
+        if n > streamRowLimit || (n > singleRowLimit && walk.mediumRowsInRegisters) {
             while r + 4 <= range.upperBound {
                 tile4x1(base + r * rowBytes, rowBytes: rowBytes, n: n, x, token: 0, out: out + r)
                 r += 4
             }
         }
-        // The running sums live on the stack, not in registers: see `streamRows`.
+        // The running sums live on the stack, not in registers: see `streamRows`. Four is
+        // the most rows any walk streams side by side.
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { sums in
             guard let sums = sums.baseAddress else { return }
-            if n > singleRowLimit && n <= streamRowLimit {
+            if n > singleRowLimit && n <= streamRowLimit && !walk.mediumRowsInRegisters {
                 while r + 4 <= range.upperBound {
                     streamRows(4, base + r * rowBytes, rowStride: rowBytes, n: n, x, token: 0,
                                sums: sums, out: out + r, outStride: 1)
                     r += 4
                 }
-            } else if n <= singleRowLimit && range.count >= twoStreamRows {
-                let half = range.count / 2
-                for i in r..<(r + half) {
-                    streamRows(2, base + i * rowBytes, rowStride: half * rowBytes, n: n, x, token: 0,
-                               sums: sums, out: out + i, outStride: half)
+            } else if n <= singleRowLimit && range.count >= walk.sideBySideMinimum {
+                let parts = walk.sideBySideParts, part = range.count / parts
+                for i in r..<(r + part) {
+                    streamRows(parts, base + i * rowBytes, rowStride: part * rowBytes, n: n, x, token: 0,
+                               sums: sums, out: out + i, outStride: part)
                 }
-                r += 2 * half
+                r += parts * part
             }
         }
         while r < range.upperBound {
