@@ -92,6 +92,28 @@ struct KernelTests {
         }
     }
 
+    /// Q8_0 decode reads a share of at least 256 rows as four quarters side by side on
+    /// Intel (`Q8Product.fourRows`) and one row at a time elsewhere: both agree with the
+    /// reference, and give the same bits as each other and as a batched product, with
+    /// leftover rows after the quarters.
+    @Test func q8QuartersMatchOneRowAtATime() throws {
+        let n = 96, outFeatures = 1031
+        let w = try Tensor(randomFloats(outFeatures * n, seed: 31), shape: [outFeatures, n], dtype: .q8_0)
+        let x = randomFloats(2 * n, seed: 32, scale: 2)
+        let first = Array(x[0..<n])
+        let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures, inFeatures: n,
+                                                     ScalarReference.quantizedActivations(first, width: n), rows: 1)
+        let one = product(w, first, rows: 1, threads: 1, walk: .twoStreams)
+        #expect(maxAbsoluteDifference(one, expected) <= Float(n) * 2 * 2e-7 * 2 + 1e-5)
+        let batched = Array(product(w, x, rows: 2, threads: 2)[0..<outFeatures])
+        #expect(batched == one)
+        for walk in DecodeWalk.allCases {
+            for threads in [1, 2, 3] {
+                #expect(product(w, first, rows: 1, threads: threads, walk: walk) == one, "walk \(walk) threads \(threads)")
+            }
+        }
+    }
+
     /// Decode's walk is chosen from the processor's vendor: four streams per thread on
     /// Intel, two on anything else (AMD, ARM, unknown).
     @Test func decodeWalkFollowsTheVendor() {

@@ -47,7 +47,7 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
     case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q8_0: Q8Product.run(weights, x, rows: rows, into: out, pool: pool)
+    case .q8_0: Q8Product.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     }
 }
 
