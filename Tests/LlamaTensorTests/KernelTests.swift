@@ -115,11 +115,17 @@ struct KernelTests {
     }
 
     /// Decode's walk is chosen from the processor's vendor: four streams per thread on
-    /// Intel, two on anything else (AMD, ARM, unknown).
+    /// Intel, two on anything else (AMD, ARM, unknown). The vendor is the first
+    /// `vendor_id` line of `/proc/cpuinfo`, and ARM's has none.
     @Test func decodeWalkFollowsTheVendor() {
         #expect(DecodeWalk.forVendor("GenuineIntel") == .fourStreams)
         #expect(DecodeWalk.forVendor("AuthenticAMD") == .twoStreams)
         #expect(DecodeWalk.forVendor(nil) == .twoStreams)
+        let intel = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\n"
+        #expect(DecodeWalk.vendor(inCPUInfo: intel) == "GenuineIntel")
+        #expect(DecodeWalk.vendor(inCPUInfo: "processor\t: 0\nvendor_id\t: AuthenticAMD\n") == "AuthenticAMD")
+        // ARM's /proc/cpuinfo names an implementer, not a vendor_id.
+        #expect(DecodeWalk.vendor(inCPUInfo: "processor\t: 0\nCPU implementer\t: 0x41\n") == nil)
     }
 
     /// Q8_0 weights times activations quantized the same way: the integer block sums are

@@ -81,8 +81,15 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     /// such file (macOS) or no such line (ARM).
     static func cpuVendor() -> String? {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        for line in info.split(separator: "\n") where line.hasPrefix("vendor_id") {
-            return line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) }
+        return vendor(inCPUInfo: info)
+    }
+
+    /// The value of the first `vendor_id` line of a `/proc/cpuinfo` text
+    /// (`vendor_id\t: GenuineIntel`), or nil if it has none.
+    static func vendor(inCPUInfo text: String) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix("vendor_id") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         return nil
     }
