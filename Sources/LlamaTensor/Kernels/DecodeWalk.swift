@@ -19,7 +19,8 @@ import Foundation
 /// - Intel Xeon (Emerald Rapids): one sequential stream per core reads only 16-18 GB/s of
 ///   the 25-35 that four streams reach. A share of short rows read as four quarters side
 ///   by side, and rows wider than 4,096 columns through `tile4x1`, decode the 1B shape
-///   30-50% faster there than the AMD walk does.
+///   20-50% faster there than the AMD walk does in most alternating runs (the 3B shape
+///   40-60%).
 enum DecodeWalk: String, CaseIterable, Sendable {
     /// Two streams per thread at most: the walk measured on AMD Zen 4.
     case twoStreams = "two"

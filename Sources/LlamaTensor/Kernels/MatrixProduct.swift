@@ -117,7 +117,7 @@ enum TiledProduct<Format: WeightFormat> {
     ///   share of at least `walk.sideBySideMinimum` rows is cut into `walk.sideBySideParts`
     ///   equal parts walked side by side: several long sequential streams keep more memory
     ///   requests in flight than one (on AMD the default build's 1B decode is 7% faster
-    ///   with two; on Intel, 30-50% with four). Smaller shares go one row at a time.
+    ///   with two; on Intel, 20-50% with four in most alternating runs). Smaller shares go one row at a time.
     ///
     /// Measured on AMD and slower there: four adjacent short rows (each row is then a single
     /// 4 KiB page, and the prefetchers never get going on it), and halves or quarters only
