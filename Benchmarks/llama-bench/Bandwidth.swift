@@ -40,6 +40,8 @@ enum Bandwidth {
     /// Sums `buffer[range]` (64-byte lines) read as `streams` equal parts side by side: line
     /// `i` of every part, then line `i + 1` of every part. The sum keeps the loads from being
     /// optimized away; two accumulators keep the additions from waiting on each other.
+    /// `measureRead` hands out whole tiles of 4,096 lines, so every part is whole and of
+    /// even length and no line of the range is left unread.
     static func readSideBySide(_ buffer: UnsafeMutablePointer<SIMD16<Float>>, _ range: Range<Int>,
                                streams: Int) -> Float {
         let length = range.count / streams

@@ -125,7 +125,8 @@ enum TiledProduct<Format: WeightFormat> {
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                            _ x: SplitActivations, out: UnsafeMutablePointer<Float>, walk: DecodeWalk) {
         var r = range.lowerBound
-        if n > streamRowLimit || (n > singleRowLimit && walk.mediumRowsInRegisters) {
+        let fourInRegisters = n > streamRowLimit || (n > singleRowLimit && walk.mediumRowsInRegisters)
+        if fourInRegisters {
             while r + 4 <= range.upperBound {
                 tile4x1(base + r * rowBytes, rowBytes: rowBytes, n: n, x, token: 0, out: out + r)
                 r += 4
@@ -135,7 +136,7 @@ enum TiledProduct<Format: WeightFormat> {
         // the most rows any walk streams side by side.
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4) { sums in
             guard let sums = sums.baseAddress else { return }
-            if n > singleRowLimit && n <= streamRowLimit && !walk.mediumRowsInRegisters {
+            if n > singleRowLimit && !fourInRegisters {
                 while r + 4 <= range.upperBound {
                     streamRows(4, base + r * rowBytes, rowStride: rowBytes, n: n, x, token: 0,
                                sums: sums, out: out + r, outStride: 1)
