@@ -230,7 +230,7 @@ struct KernelTests {
     /// Widths on both sides of the decode kernel's switch from one row to four at a time.
     @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.bf16, 8209), (.q8_0, 96), (.q8_0, 4128)])
     func productsAreBitIdenticalAcrossThreadsAndBatching(dtype: DType, n: Int) throws {
-        let outFeatures = 37, rows = 7
+        let outFeatures = 37, rows = 13
         let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: dtype)
         let x = randomFloats(rows * n, seed: 2)
         let single = product(w, x, rows: rows, threads: 1)

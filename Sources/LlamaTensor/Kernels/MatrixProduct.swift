@@ -61,10 +61,9 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 /// Decode (one token) walks one, two or four weight rows at a time (see `decodeRows` and
 /// `streamRows`). Prefill's tile depends on the registers the build
 /// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 3 tokens with FMA
-/// (AVX2), 8 rows × 3 tokens with AVX-512.
+/// (AVX2), 4 rows × 6 tokens with AVX-512.
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
-    static var tokenTile: Int { 3 }
     /// The widest rows decode takes one at a time (see `decodeRows`).
     static var singleRowLimit: Int { 4096 }
     /// The widest rows decode takes four at a time through `streamRows`; wider ones go
@@ -75,6 +74,9 @@ enum TiledProduct<Format: WeightFormat> {
         let outFeatures = weights.shape[0], n = weights.shape[1]
         let base = weights.baseAddress
         let rowBytes = n * Format.byteSize
+        #if SWIFTLLAMA_AVX512
+        if tokens >= 6 && outFeatures >= 4 { x.preparePairs() }  // for `tile4x6`
+        #endif
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
             if tokens == 1 {
                 decodeRows(range, base: base, rowBytes: rowBytes, n: n, x, out: out, walk: walk)
@@ -216,8 +218,9 @@ enum TiledProduct<Format: WeightFormat> {
     /// with AVX2 or later) hold a `SIMD8` in one register, and there the 4 × 3 tile shares
     /// each widened weight group among three tokens and each activation load among four rows.
     /// Builds that also pass `-DSWIFTLLAMA_AVX512` (with a `-target-cpu` that has AVX-512,
-    /// such as `znver4`) run eight rows × three tokens on 512-bit registers (`tile8x3`),
-    /// measured 38% faster than 4 × 3 on ymm registers.
+    /// such as `znver4`) run four rows × six tokens on 512-bit registers (`tile4x6`); its
+    /// predecessor, eight rows × three tokens on 512-bit registers, measured 38% faster than
+    /// 4 × 3 on ymm registers.
     ///
     /// Around the tile, rows go in blocks that share each group of tokens: for every group,
     /// all the block's rows, then the next group. A group's activations (four tokens of
@@ -233,14 +236,14 @@ enum TiledProduct<Format: WeightFormat> {
                             out: UnsafeMutablePointer<Float>, outStride: Int) {
         var r = range.lowerBound
         #if SWIFTLLAMA_AVX512
-        blockRows(&r, height: 8, range, base: base, rowBytes: rowBytes, n: n, x, tokens: tokens,
-                  out: out, outStride: outStride) { w, t, o in
-            tile8x3(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
+        blockRows(&r, height: 4, width: 6, tiles: 8, range, base: base, rowBytes: rowBytes, n: n, x,
+                  tokens: tokens, out: out, outStride: outStride) { w, t, o in
+            tile4x6(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
         #if SWIFTLLAMA_FMA
-        blockRows(&r, height: 4, range, base: base, rowBytes: rowBytes, n: n, x, tokens: tokens,
-                  out: out, outStride: outStride) { w, t, o in
+        blockRows(&r, height: 4, width: 3, tiles: 4, range, base: base, rowBytes: rowBytes, n: n, x,
+                  tokens: tokens, out: out, outStride: outStride) { w, t, o in
             tile4x3(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
@@ -266,25 +269,25 @@ enum TiledProduct<Format: WeightFormat> {
         }
     }
 
-    /// From row `r`, while `height` rows fit in `range`, in blocks of up to four tiles:
-    /// `tile` (rows `r ..< r + height` times three tokens) for each whole group of three
+    /// From row `r`, while `height` rows fit in `range`, in blocks of up to `tiles` tiles:
+    /// `tile` (rows `r ..< r + height` times `width` tokens) for each whole group of `width`
     /// tokens and each tile of the block, then the remaining tokens one at a time, four rows
-    /// per `tile4x1`. Leaves `r` after the last whole tile.
+    /// per `tile4x1`. Leaves `r` after the last whole tile. `height` is a multiple of four.
     @inline(__always)
-    static func blockRows(_ r: inout Int, height: Int, _ range: Range<Int>,
+    static func blockRows(_ r: inout Int, height: Int, width: Int, tiles: Int, _ range: Range<Int>,
                           base: UnsafeRawPointer, rowBytes: Int, n: Int,
                           _ x: SplitActivations, tokens: Int,
                           out: UnsafeMutablePointer<Float>, outStride: Int,
                           tile: (_ w: UnsafeRawPointer, _ token: Int, _ out: UnsafeMutablePointer<Float>) -> Void) {
         while r + height <= range.upperBound {
-            // Up to four tiles' rows share each group of tokens' activations.
-            let blockEnd = r + min(4, (range.upperBound - r) / height) * height
+            // Up to `tiles` tiles' rows share each group of tokens' activations.
+            let blockEnd = r + min(tiles, (range.upperBound - r) / height) * height
             var t = 0
-            while t + tokenTile <= tokens {
+            while t + width <= tokens {
                 for row in stride(from: r, to: blockEnd, by: height) {
                     tile(base + row * rowBytes, t, out + t * outStride + row)
                 }
-                t += tokenTile
+                t += width
             }
             while t < tokens {
                 for four in stride(from: r, to: blockEnd, by: 4) {
@@ -297,55 +300,62 @@ enum TiledProduct<Format: WeightFormat> {
         }
     }
 
-    /// Eight rows times three tokens for AVX-512 builds (`-DSWIFTLLAMA_AVX512`, see
-    /// `prefillRows`): each `SIMD16` holds the `SIMD8` lanes of two rows side by side, so
-    /// every lane does exactly what `dotOne` does, on 512-bit registers. Twelve accumulators,
-    /// four widened row pairs and three tokens' broadcast activations fit AVX-512's 32
-    /// registers.
+    /// Four rows times six tokens for AVX-512 builds (`-DSWIFTLLAMA_AVX512`, see
+    /// `prefillRows`): each `SIMD16` accumulator holds one row's `SIMD8` lanes for two
+    /// tokens side by side, so every lane does exactly what `dotOne` does, on 512-bit
+    /// registers. A row's block of weights is loaded into both halves at once and widened
+    /// for all six tokens; a pair's activations come in one 64-byte load from the paired
+    /// copy (`SplitActivations.pairedEven`), which `run` prepares. Twelve accumulators,
+    /// six activation registers and one widened row fit AVX-512's 32 registers.
+    ///
+    /// It replaced eight rows (two per register) times three tokens, which needed an insert
+    /// per row pair to put two rows' weights side by side and a broadcast per token:
+    /// alone on one AMD Zen 5 core it ran 8-15% faster than that tile (72-79 against 50-73
+    /// G multiply-adds per second with the model's shapes, 16-64 rows per block).
     @inline(__always)
-    static func tile8x3(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
+    static func tile4x6(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
-        let h = x.halfWidth
-        let xe0 = x.even + token * h, xo0 = x.odd + token * h
-        let xe1 = xe0 + h, xo1 = xo0 + h
-        let xe2 = xe1 + h, xo2 = xo1 + h
-        // Row pair k is rows 2k (low lanes) and 2k + 1 (high lanes).
-        let w0 = w, w2 = w + 2 * rowBytes, w4 = w + 4 * rowBytes, w6 = w + 6 * rowBytes
+        // Pair k is tokens token + 2k (low lanes) and token + 2k + 1 (high lanes).
+        let pe0 = x.pairedEven + (token / 2) * x.pairStride, po0 = x.pairedOdd + (token / 2) * x.pairStride
+        let pe1 = pe0 + x.pairStride, po1 = po0 + x.pairStride
+        let pe2 = pe1 + x.pairStride, po2 = po1 + x.pairStride
+        let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
         var a00 = SIMD16<Float>(), a01 = SIMD16<Float>(), a02 = SIMD16<Float>()
         var a10 = SIMD16<Float>(), a11 = SIMD16<Float>(), a12 = SIMD16<Float>()
         var a20 = SIMD16<Float>(), a21 = SIMD16<Float>(), a22 = SIMD16<Float>()
         var a30 = SIMD16<Float>(), a31 = SIMD16<Float>(), a32 = SIMD16<Float>()
         for b in 0..<(n / 16) {
-            let e0 = load8Twice(xe0, b), o0 = load8Twice(xo0, b)
-            let e1 = load8Twice(xe1, b), o1 = load8Twice(xo1, b)
-            let e2 = load8Twice(xe2, b), o2 = load8Twice(xo2, b)
-            let p0 = Format.widenPairs(w0, w0 + rowBytes, block: b)
+            let e0 = load16(pe0, b), o0 = load16(po0, b)
+            let e1 = load16(pe1, b), o1 = load16(po1, b)
+            let e2 = load16(pe2, b), o2 = load16(po2, b)
+            let p0 = Format.widenPairsTwice(w0, block: b)
             a00 += pairProduct(p0.even, e0, p0.odd, o0)
             a01 += pairProduct(p0.even, e1, p0.odd, o1)
             a02 += pairProduct(p0.even, e2, p0.odd, o2)
-            let p1 = Format.widenPairs(w2, w2 + rowBytes, block: b)
+            let p1 = Format.widenPairsTwice(w1, block: b)
             a10 += pairProduct(p1.even, e0, p1.odd, o0)
             a11 += pairProduct(p1.even, e1, p1.odd, o1)
             a12 += pairProduct(p1.even, e2, p1.odd, o2)
-            let p2 = Format.widenPairs(w4, w4 + rowBytes, block: b)
+            let p2 = Format.widenPairsTwice(w2, block: b)
             a20 += pairProduct(p2.even, e0, p2.odd, o0)
             a21 += pairProduct(p2.even, e1, p2.odd, o1)
             a22 += pairProduct(p2.even, e2, p2.odd, o2)
-            let p3 = Format.widenPairs(w6, w6 + rowBytes, block: b)
+            let p3 = Format.widenPairsTwice(w3, block: b)
             a30 += pairProduct(p3.even, e0, p3.odd, o0)
             a31 += pairProduct(p3.even, e1, p3.odd, o1)
             a32 += pairProduct(p3.even, e2, p3.odd, o2)
         }
-        func store(_ acc: SIMD16<Float>, pair: Int, token t: Int) {
-            let low = w + 2 * pair * rowBytes, o = out + t * outStride + 2 * pair
-            let xe = xe0 + t * h, xo = xo0 + t * h
-            o[0] = finish(acc.lowHalf, low, n: n, xe: xe, xo: xo)
-            o[1] = finish(acc.highHalf, low + rowBytes, n: n, xe: xe, xo: xo)
+        let h = x.halfWidth
+        func store(_ acc: SIMD16<Float>, row: Int, pair: Int) {
+            let r = w + row * rowBytes, t = token + 2 * pair
+            let xe = x.even + t * h, xo = x.odd + t * h
+            out[2 * pair * outStride + row] = finish(acc.lowHalf, r, n: n, xe: xe, xo: xo)
+            out[(2 * pair + 1) * outStride + row] = finish(acc.highHalf, r, n: n, xe: xe + h, xo: xo + h)
         }
-        store(a00, pair: 0, token: 0); store(a01, pair: 0, token: 1); store(a02, pair: 0, token: 2)
-        store(a10, pair: 1, token: 0); store(a11, pair: 1, token: 1); store(a12, pair: 1, token: 2)
-        store(a20, pair: 2, token: 0); store(a21, pair: 2, token: 1); store(a22, pair: 2, token: 2)
-        store(a30, pair: 3, token: 0); store(a31, pair: 3, token: 1); store(a32, pair: 3, token: 2)
+        store(a00, row: 0, pair: 0); store(a01, row: 0, pair: 1); store(a02, row: 0, pair: 2)
+        store(a10, row: 1, pair: 0); store(a11, row: 1, pair: 1); store(a12, row: 1, pair: 2)
+        store(a20, row: 2, pair: 0); store(a21, row: 2, pair: 1); store(a22, row: 2, pair: 2)
+        store(a30, row: 3, pair: 0); store(a31, row: 3, pair: 1); store(a32, row: 3, pair: 2)
     }
 
     /// One row times four tokens: the SSE2 prefill tile (see `prefillRows`).
@@ -484,7 +494,7 @@ func pairProduct(_ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
     #endif
 }
 
-/// `pairProduct` on two rows' lanes at once (see `TiledProduct.tile8x3`): the same
+/// `pairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x6`): the same
 /// operations lane by lane.
 @inline(__always)
 func pairProduct(_ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
@@ -501,11 +511,11 @@ func load8(_ p: UnsafePointer<Float>, _ block: Int) -> SIMD8<Float> {
     UnsafeRawPointer(p + block &* 8).loadUnaligned(as: SIMD8<Float>.self)
 }
 
-/// Block `block` of eight activations in both halves of a `SIMD16`, for two rows at once.
+/// Block `block` of a paired activation copy: two tokens' eight activations side by side
+/// (see `SplitActivations.pairedEven`).
 @inline(__always)
-func load8Twice(_ p: UnsafePointer<Float>, _ block: Int) -> SIMD16<Float> {
-    let v = load8(p, block)
-    return SIMD16(lowHalf: v, highHalf: v)
+func load16(_ p: UnsafePointer<Float>, _ block: Int) -> SIMD16<Float> {
+    UnsafeRawPointer(p + block &* 16).loadUnaligned(as: SIMD16<Float>.self)
 }
 
 /// The sum of the lanes, always in the same order (halves first), so every kernel that

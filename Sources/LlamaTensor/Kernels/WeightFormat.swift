@@ -14,18 +14,16 @@ protocol WeightFormat {
     static func widenPairs(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD8<Float>, odd: SIMD8<Float>)
     /// Weight `index` of the row at `row`.
     static func element(_ row: UnsafeRawPointer, _ index: Int) -> Float
-    /// The same block of two rows: `rowA`'s lanes in the low half, `rowB`'s in the high.
-    static func widenPairs(_ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
-                           block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>)
+    /// `widenPairs` with each result in both halves of a `SIMD16`, for two tokens at once.
+    static func widenPairsTwice(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>)
 }
 
 extension WeightFormat {
-    /// Two single-row widenings put side by side.
+    /// One widening, copied into both halves.
     @inline(__always)
-    static func widenPairs(_ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
-                           block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
-        let a = widenPairs(rowA, block: block), b = widenPairs(rowB, block: block)
-        return (SIMD16(lowHalf: a.even, highHalf: b.even), SIMD16(lowHalf: a.odd, highHalf: b.odd))
+    static func widenPairsTwice(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
+        let p = widenPairs(row, block: block)
+        return (SIMD16(lowHalf: p.even, highHalf: p.even), SIMD16(lowHalf: p.odd, highHalf: p.odd))
     }
 }
 
@@ -51,13 +49,12 @@ enum BFloat16Weights: WeightFormat {
         return Float(bitPattern: UInt32(bits) << 16)
     }
 
-    /// Both rows' bits in one 512-bit vector first, so one shift and one mask widen both.
+    /// The bits copied into both halves first (one broadcast load), so one shift and one
+    /// mask widen both.
     @inline(__always)
-    static func widenPairs(_ rowA: UnsafeRawPointer, _ rowB: UnsafeRawPointer,
-                           block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
-        let bits = SIMD16<UInt32>(
-            lowHalf: rowA.loadUnaligned(fromByteOffset: block &* 32, as: SIMD8<UInt32>.self),
-            highHalf: rowB.loadUnaligned(fromByteOffset: block &* 32, as: SIMD8<UInt32>.self))
+    static func widenPairsTwice(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
+        let half = row.loadUnaligned(fromByteOffset: block &* 32, as: SIMD8<UInt32>.self)
+        let bits = SIMD16<UInt32>(lowHalf: half, highHalf: half)
         let even = unsafeBitCast(bits &<< 16, to: SIMD16<Float>.self)
         let odd = unsafeBitCast(bits & 0xFFFF_0000, to: SIMD16<Float>.self)
         return (even, odd)
