@@ -35,7 +35,7 @@ struct KernelTests {
     func matrixProductMatchesReference(dtype: DType) throws {
         for n in Self.inSizes {
             for outFeatures in Self.outSizes {
-                for rows in [1, 2, 3, 4, 7] {
+                for rows in [1, 2, 3, 4, 7, 9] {
                     let seed = UInt64(n * 1000 + outFeatures * 10 + rows)
                     let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: dtype)
                     let x = randomFloats(rows * n, seed: seed + 7, scale: 2)

@@ -75,7 +75,7 @@ enum TiledProduct<Format: WeightFormat> {
         let base = weights.baseAddress
         let rowBytes = n * Format.byteSize
         #if SWIFTLLAMA_AVX512
-        if tokens >= 6 && outFeatures >= 4 { x.preparePairs() }  // for `tile4x6`
+        if tokens >= 8 && outFeatures >= 4 { x.preparePairs() }  // for `tile4x8`
         #endif
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
             if tokens == 1 {
@@ -218,9 +218,9 @@ enum TiledProduct<Format: WeightFormat> {
     /// with AVX2 or later) hold a `SIMD8` in one register, and there the 4 × 3 tile shares
     /// each widened weight group among three tokens and each activation load among four rows.
     /// Builds that also pass `-DSWIFTLLAMA_AVX512` (with a `-target-cpu` that has AVX-512,
-    /// such as `znver4`) run four rows × six tokens on 512-bit registers (`tile4x6`); its
-    /// predecessor, eight rows × three tokens on 512-bit registers, measured 38% faster than
-    /// 4 × 3 on ymm registers.
+    /// such as `znver4`) run four rows × eight tokens on 512-bit registers (`tile4x8`); its
+    /// predecessor, eight rows × three tokens on 512-bit registers, had measured 38% faster
+    /// than 4 × 3 on ymm registers.
     ///
     /// Around the tile, rows go in blocks that share each group of tokens: for every group,
     /// all the block's rows, then the next group. A group's activations (four tokens of
@@ -228,17 +228,18 @@ enum TiledProduct<Format: WeightFormat> {
     /// from L2 once per block and served from L1 to the rest of it, instead of being read
     /// again for every row. Eight rows per block in the default build took its prefill
     /// kernels from 0.54-0.76 to 0.77-0.86 of the compute roof; four tiles per block in the
-    /// AVX-512 build took the `w2` shape from 152 to 187 G multiply-adds per second. (Four,
-    /// eight or sixteen rows measured alike in the default build; eight tiles per block
-    /// were slower for `w2`, 165, its weights then filling L2.)
+    /// AVX-512 build (then eight-row tiles) took the `w2` shape from 152 to 187 G
+    /// multiply-adds per second. (Four, eight or sixteen rows measured alike in the default
+    /// build; 64 rows per block were slower for `w2`, 165, its weights then filling L2.
+    /// The AVX-512 build's four-row tiles keep 32 rows per block; 16 and 64 measured alike.)
     static func prefillRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                             _ x: SplitActivations, tokens: Int,
                             out: UnsafeMutablePointer<Float>, outStride: Int) {
         var r = range.lowerBound
         #if SWIFTLLAMA_AVX512
-        blockRows(&r, height: 4, width: 6, tiles: 8, range, base: base, rowBytes: rowBytes, n: n, x,
+        blockRows(&r, height: 4, width: 8, tiles: 8, range, base: base, rowBytes: rowBytes, n: n, x,
                   tokens: tokens, out: out, outStride: outStride) { w, t, o in
-            tile4x6(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
+            tile4x8(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
         #if SWIFTLLAMA_FMA
@@ -300,50 +301,59 @@ enum TiledProduct<Format: WeightFormat> {
         }
     }
 
-    /// Four rows times six tokens for AVX-512 builds (`-DSWIFTLLAMA_AVX512`, see
+    /// Four rows times eight tokens for AVX-512 builds (`-DSWIFTLLAMA_AVX512`, see
     /// `prefillRows`): each `SIMD16` accumulator holds one row's `SIMD8` lanes for two
     /// tokens side by side, so every lane does exactly what `dotOne` does, on 512-bit
-    /// registers. A row's block of weights is loaded into both halves at once and widened
-    /// for all six tokens; a pair's activations come in one 64-byte load from the paired
-    /// copy (`SplitActivations.pairedEven`), which `run` prepares. Twelve accumulators,
-    /// six activation registers and one widened row fit AVX-512's 32 registers.
+    /// registers. A row's block of weights is widened once for all eight tokens; a pair of
+    /// tokens' activations comes in one 64-byte load from the paired copy
+    /// (`SplitActivations.pairedEven`), which `run` prepares. Sixteen accumulators, eight
+    /// activation registers and one widened row fit AVX-512's 32 registers (the loop has
+    /// no stack accesses), and a 128-token prompt is sixteen whole groups.
     ///
     /// It replaced eight rows (two per register) times three tokens, which needed an insert
-    /// per row pair to put two rows' weights side by side and a broadcast per token:
-    /// alone on one AMD Zen 5 core it ran 8-15% faster than that tile (72-79 against 50-73
-    /// G multiply-adds per second with the model's shapes, 16-64 rows per block).
+    /// per row pair to put two rows' weights side by side and a broadcast per token. Alone
+    /// on one AMD Zen 5 core, with the model's shapes and 32 rows per block: 72-79 G
+    /// multiply-adds per second for 4 × 6, 76-87 for 4 × 8, 50-75 for 8 × 3; 6 × 2, 5 × 3
+    /// and 2 × 12 (activations then outgrow L1) were slower than 4 × 8.
     @inline(__always)
-    static func tile4x6(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
+    static func tile4x8(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
         // Pair k is tokens token + 2k (low lanes) and token + 2k + 1 (high lanes).
-        let pe0 = x.pairedEven + (token / 2) * x.pairStride, po0 = x.pairedOdd + (token / 2) * x.pairStride
-        let pe1 = pe0 + x.pairStride, po1 = po0 + x.pairStride
-        let pe2 = pe1 + x.pairStride, po2 = po1 + x.pairStride
+        let stride = x.pairStride
+        let pe0 = x.pairedEven + (token / 2) * stride, po0 = x.pairedOdd + (token / 2) * stride
+        let pe1 = pe0 + stride, po1 = po0 + stride
+        let pe2 = pe1 + stride, po2 = po1 + stride
+        let pe3 = pe2 + stride, po3 = po2 + stride
         let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
-        var a00 = SIMD16<Float>(), a01 = SIMD16<Float>(), a02 = SIMD16<Float>()
-        var a10 = SIMD16<Float>(), a11 = SIMD16<Float>(), a12 = SIMD16<Float>()
-        var a20 = SIMD16<Float>(), a21 = SIMD16<Float>(), a22 = SIMD16<Float>()
-        var a30 = SIMD16<Float>(), a31 = SIMD16<Float>(), a32 = SIMD16<Float>()
+        var a00 = SIMD16<Float>(), a01 = SIMD16<Float>(), a02 = SIMD16<Float>(), a03 = SIMD16<Float>()
+        var a10 = SIMD16<Float>(), a11 = SIMD16<Float>(), a12 = SIMD16<Float>(), a13 = SIMD16<Float>()
+        var a20 = SIMD16<Float>(), a21 = SIMD16<Float>(), a22 = SIMD16<Float>(), a23 = SIMD16<Float>()
+        var a30 = SIMD16<Float>(), a31 = SIMD16<Float>(), a32 = SIMD16<Float>(), a33 = SIMD16<Float>()
         for b in 0..<(n / 16) {
             let e0 = load16(pe0, b), o0 = load16(po0, b)
             let e1 = load16(pe1, b), o1 = load16(po1, b)
             let e2 = load16(pe2, b), o2 = load16(po2, b)
+            let e3 = load16(pe3, b), o3 = load16(po3, b)
             let p0 = Format.widenPairsTwice(w0, block: b)
             a00 += pairProduct(p0.even, e0, p0.odd, o0)
             a01 += pairProduct(p0.even, e1, p0.odd, o1)
             a02 += pairProduct(p0.even, e2, p0.odd, o2)
+            a03 += pairProduct(p0.even, e3, p0.odd, o3)
             let p1 = Format.widenPairsTwice(w1, block: b)
             a10 += pairProduct(p1.even, e0, p1.odd, o0)
             a11 += pairProduct(p1.even, e1, p1.odd, o1)
             a12 += pairProduct(p1.even, e2, p1.odd, o2)
+            a13 += pairProduct(p1.even, e3, p1.odd, o3)
             let p2 = Format.widenPairsTwice(w2, block: b)
             a20 += pairProduct(p2.even, e0, p2.odd, o0)
             a21 += pairProduct(p2.even, e1, p2.odd, o1)
             a22 += pairProduct(p2.even, e2, p2.odd, o2)
+            a23 += pairProduct(p2.even, e3, p2.odd, o3)
             let p3 = Format.widenPairsTwice(w3, block: b)
             a30 += pairProduct(p3.even, e0, p3.odd, o0)
             a31 += pairProduct(p3.even, e1, p3.odd, o1)
             a32 += pairProduct(p3.even, e2, p3.odd, o2)
+            a33 += pairProduct(p3.even, e3, p3.odd, o3)
         }
         let h = x.halfWidth
         func store(_ acc: SIMD16<Float>, row: Int, pair: Int) {
@@ -352,10 +362,10 @@ enum TiledProduct<Format: WeightFormat> {
             out[2 * pair * outStride + row] = finish(acc.lowHalf, r, n: n, xe: xe, xo: xo)
             out[(2 * pair + 1) * outStride + row] = finish(acc.highHalf, r, n: n, xe: xe + h, xo: xo + h)
         }
-        store(a00, row: 0, pair: 0); store(a01, row: 0, pair: 1); store(a02, row: 0, pair: 2)
-        store(a10, row: 1, pair: 0); store(a11, row: 1, pair: 1); store(a12, row: 1, pair: 2)
-        store(a20, row: 2, pair: 0); store(a21, row: 2, pair: 1); store(a22, row: 2, pair: 2)
-        store(a30, row: 3, pair: 0); store(a31, row: 3, pair: 1); store(a32, row: 3, pair: 2)
+        store(a00, row: 0, pair: 0); store(a01, row: 0, pair: 1); store(a02, row: 0, pair: 2); store(a03, row: 0, pair: 3)
+        store(a10, row: 1, pair: 0); store(a11, row: 1, pair: 1); store(a12, row: 1, pair: 2); store(a13, row: 1, pair: 3)
+        store(a20, row: 2, pair: 0); store(a21, row: 2, pair: 1); store(a22, row: 2, pair: 2); store(a23, row: 2, pair: 3)
+        store(a30, row: 3, pair: 0); store(a31, row: 3, pair: 1); store(a32, row: 3, pair: 2); store(a33, row: 3, pair: 3)
     }
 
     /// One row times four tokens: the SSE2 prefill tile (see `prefillRows`).
@@ -494,7 +504,7 @@ func pairProduct(_ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
     #endif
 }
 
-/// `pairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x6`): the same
+/// `pairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x8`): the same
 /// operations lane by lane.
 @inline(__always)
 func pairProduct(_ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
