@@ -435,14 +435,18 @@ struct KernelTests {
     @Test func threadPoolCoversEveryIndexOnce() {
         for threads in [1, 2, 3, 8] {
             for count in [0, 1, 5, 17, 100] {
-                let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
-                hits.initialize(repeating: 0)
-                ThreadPool(threadCount: threads).parallelFor(count, granularity: 4) { range in
-                    #expect(range.lowerBound % 4 == 0)
-                    for i in range { hits[i] += 1 }
+                for chunksPerThread in [1, 4] {
+                    let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+                    hits.initialize(repeating: 0)
+                    ThreadPool(threadCount: threads).parallelFor(count, granularity: 4,
+                                                                 chunksPerThread: chunksPerThread) { range in
+                        #expect(range.lowerBound % 4 == 0)
+                        for i in range { hits[i] += 1 }
+                    }
+                    #expect(hits.prefix(count).allSatisfy { $0 == 1 },
+                            "threads \(threads) count \(count) chunks per thread \(chunksPerThread)")
+                    hits.deallocate()
                 }
-                #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "threads \(threads) count \(count)")
-                hits.deallocate()
             }
         }
     }

@@ -39,6 +39,25 @@ struct ThreadPoolTests {
         }
     }
 
+    @Test func manyChunksPerThreadAreEachTakenOnce() {
+        // More chunks than threads: the threads take them in turn, each exactly once, call
+        // after call.
+        let pool = ThreadPool(threadCount: 3)
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: 200)
+        defer { hits.deallocate() }
+        for call in 0..<2_000 {
+            let count = 1 + call % 197
+            hits.initialize(repeating: 0)
+            pool.parallelFor(count, granularity: 1 + call % 4, chunksPerThread: 1 + call % 6) { range in
+                for i in range { hits[i] += 1 }
+            }
+            if !hits.prefix(count).allSatisfy({ $0 == 1 }) {
+                Issue.record("call \(call): visits \(Array(hits.prefix(count)))")
+                return
+            }
+        }
+    }
+
     @Test func aCallFromInsideAChunkRunsInlineInsteadOfDeadlocking() {
         let pool = ThreadPool(threadCount: 2)
         let inner = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2 * 10)

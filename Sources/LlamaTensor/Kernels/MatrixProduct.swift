@@ -77,7 +77,10 @@ enum TiledProduct<Format: WeightFormat> {
         #if SWIFTLLAMA_AVX512
         if tokens >= 8 && outFeatures >= 4 { x.preparePairs() }  // for `tile4x8`
         #endif
-        pool.parallelFor(outFeatures, granularity: rowTile) { range in
+        // Prefill is long enough to split finer: threads take four chunks each in turn
+        // (see `ThreadPool.parallelFor`).
+        let chunksPerThread = tokens == 1 ? 1 : 4
+        pool.parallelFor(outFeatures, granularity: rowTile, chunksPerThread: chunksPerThread) { range in
             if tokens == 1 {
                 decodeRows(range, base: base, rowBytes: rowBytes, n: n, x, out: out, walk: walk)
                 return

@@ -18,10 +18,11 @@ import Darwin
 /// decodes 15-20% faster than `DispatchQueue.concurrentPerform`, whose workers park between
 /// calls (`llama-bench model --shape 1b`, alternating runs of the two versions).
 ///
-/// Work is split into `threadCount` contiguous chunks; every kernel computes each output
-/// element entirely inside one chunk and in a fixed order, so results are bit-identical
-/// whatever the thread count, and also when a call runs all chunks on the calling thread
-/// (which happens when the pool is already busy, see `parallelChunks`).
+/// Work is split into `threadCount` contiguous chunks (or a few times as many, which the
+/// threads take in turn, see `parallelFor`); every kernel computes each output element
+/// entirely inside one chunk and in a fixed order, so results are bit-identical whatever
+/// the thread count or the chunks, and also when a call runs all chunks on the calling
+/// thread (which happens when the pool is already busy, see `parallelChunks`).
 public struct ThreadPool: Sendable {
     /// How many chunks a loop is split into (at least 1).
     public let threadCount: Int
@@ -45,11 +46,16 @@ public struct ThreadPool: Sendable {
     ///   - count: The number of items.
     ///   - granularity: Chunk boundaries fall on multiples of this (a kernel's tile height),
     ///     except the last.
+    ///   - chunksPerThread: Split into up to this many chunks per thread, which the threads
+    ///     take in turn as they finish: for long calls, so a thread slowed by something
+    ///     else on its core does not hold back the others at the end.
     ///   - body: Processes one chunk; called concurrently from several threads, so it must
     ///     write disjoint outputs.
-    public func parallelFor(_ count: Int, granularity: Int = 1,
+    public func parallelFor(_ count: Int, granularity: Int = 1, chunksPerThread: Int = 1,
                             _ body: (Range<Int>) -> Void) {
-        parallelChunks(count, granularity: granularity) { _, range in body(range) }
+        split(count, granularity: granularity, chunks: threadCount * max(1, chunksPerThread)) { _, range in
+            body(range)
+        }
     }
 
     /// Like `parallelFor`, and also passes the chunk's index in `0..<threadCount`, so a
@@ -60,10 +66,16 @@ public struct ThreadPool: Sendable {
     /// calling thread instead of waiting: same chunks, same results, no deadlock.
     public func parallelChunks(_ count: Int, granularity: Int = 1,
                                _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+        split(count, granularity: granularity, chunks: threadCount, body)
+    }
+
+    /// Runs `body` on up to `maxChunks` balanced chunks of whole tiles.
+    private func split(_ count: Int, granularity: Int, chunks maxChunks: Int,
+                       _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
         let step = max(1, granularity)
         let tiles = (count + step - 1) / step
-        let chunks = min(threadCount, tiles)
+        let chunks = min(maxChunks, tiles, WorkerThreads.maxChunks)
         // Balanced split of whole tiles: the first `extra` chunks get one more tile.
         let base = tiles / chunks, extra = tiles % chunks
         func runChunk(_ chunk: Int) {
@@ -116,14 +128,17 @@ private final class WorkerThreads: @unchecked Sendable {
         /// Guards sleeping and waking.
         let condition = NSCondition()
         var sleepers = 0
-        /// More than any chunk count: a call has at most one chunk per thread.
+        /// More than any chunk count (see `maxChunks`).
         let ticketsPerCall: Int
 
         init(ticketsPerCall: Int) { self.ticketsPerCall = ticketsPerCall }
     }
 
+    /// The most chunks one call may have.
+    static var maxChunks: Int { 1 << 16 }
+
     init(count: Int) {
-        self.state = SharedState(ticketsPerCall: count + 2)
+        self.state = SharedState(ticketsPerCall: Self.maxChunks + 1)
         for index in 1...count {
             let state = self.state
             let thread = Thread { WorkerThreads.work(state: state) }
