@@ -40,12 +40,14 @@ struct ThreadPoolTests {
     }
 
     @Test func manyChunksPerThreadAreEachTakenOnce() {
-        // More chunks than threads: the threads take them in turn, each exactly once, call
-        // after call.
-        let pool = ThreadPool(threadCount: 3)
+        // More chunks than threads, and a different number from call to call: the threads
+        // take them in turn, each exactly once. More threads than this machine's cores, so
+        // workers are often interrupted between reading a ticket and claiming it (which
+        // once let a late worker run a chunk of the previous call's count in the next call).
+        let pool = ThreadPool(threadCount: 5)
         let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: 200)
         defer { hits.deallocate() }
-        for call in 0..<2_000 {
+        for call in 0..<20_000 {
             let count = 1 + call % 197
             hits.initialize(repeating: 0)
             pool.parallelFor(count, granularity: 1 + call % 4, chunksPerThread: 1 + call % 6) { range in

@@ -95,11 +95,11 @@ public struct ThreadPool: Sendable {
 /// The threads behind a `ThreadPool`: they wait for a new generation of work and take
 /// chunks of it until none is left.
 ///
-/// The calling thread publishes the job and the chunk count, sets `claims` to the new
-/// generation's first ticket (release) and bumps `generation`. Then the caller and every
-/// worker that sees the new generation take chunks by compare-and-swap on `claims`, run
-/// them and count `remaining` down (release); the caller spins until it is zero (acquire),
-/// so it sees every output. Chunks go to whoever asks first, so when a worker is late (the
+/// The calling thread publishes the job, sets `claims` to the new generation's first
+/// ticket and then `claimLimit` to one past its last (both release), and bumps
+/// `generation`. Then the caller and every worker that sees the new generation take chunks
+/// by compare-and-swap on `claims`, run them and count `remaining` down (release); the
+/// caller spins until it is zero (acquire), so it sees every output. Chunks go to whoever asks first, so when a worker is late (the
 /// cores are busy with other threads) the caller runs its chunk instead of waiting for it.
 private final class WorkerThreads: @unchecked Sendable {
     // @unchecked Sendable: `job` is written only by the caller holding `busy`, before the
@@ -116,8 +116,13 @@ private final class WorkerThreads: @unchecked Sendable {
         /// The next chunk to take: the call's generation times `ticketsPerCall` plus the
         /// chunk index. The generation part makes a late worker's stale ticket fail.
         let claims = Atomic<Int>(0)
-        /// The current call's number of chunks.
-        let chunkCount = Atomic<Int>(0)
+        /// One past the current call's last ticket. Stored after `claims`, so a thread that
+        /// reads the new limit also finds `claims` moved on, and a stale ticket of the
+        /// previous call (below the new limit) fails its compare-and-swap. (Checking the
+        /// ticket against a separate chunk count, as the pool first did, let a late thread
+        /// take one past the previous call's last chunk when the next call had more chunks;
+        /// the thread sanitizer caught it once calls could have different chunk counts.)
+        let claimLimit = Atomic<Int>(0)
         /// Chunks of the current call not yet finished.
         let remaining = Atomic<Int>(0)
         /// Whether a call owns the workers.
@@ -164,14 +169,14 @@ private final class WorkerThreads: @unchecked Sendable {
         withoutActuallyEscaping(chunk) { chunk in
             let generation = state.generation.load(ordering: .relaxed) + 1
             state.job = chunk
-            state.chunkCount.store(chunks, ordering: .relaxed)
             state.remaining.store(chunks, ordering: .relaxed)
             state.claims.store(generation * state.ticketsPerCall, ordering: .releasing)
+            state.claimLimit.store(generation * state.ticketsPerCall + chunks, ordering: .releasing)
             state.condition.lock()
             state.generation.store(generation, ordering: .releasing)
             if state.sleepers > 0 { state.condition.broadcast() }
             state.condition.unlock()
-            Self.takeChunks(of: generation, state: state)
+            Self.takeChunks(state: state)
             while state.remaining.load(ordering: .acquiring) != 0 {}
             // Every chunk has finished, and each thread dropped its reference to the job
             // before counting its chunk down, so the closure has not escaped.
@@ -187,19 +192,20 @@ private final class WorkerThreads: @unchecked Sendable {
         while true {
             seen = waitForGeneration(after: seen, state: state)
             if state.stop.load(ordering: .acquiring) { return }
-            takeChunks(of: seen, state: state)
+            takeChunks(state: state)
         }
     }
 
-    /// Takes and runs chunks of call `generation` until none is left (or the call is over).
-    private static func takeChunks(of generation: Int, state: SharedState) {
+    /// Takes and runs chunks of the current call until none is left. A thread still here
+    /// when the next call is published may take chunks of that one too: it reads the job
+    /// only after its compare-and-swap has seen that call's `claims`.
+    private static func takeChunks(state: SharedState) {
         while true {
             let ticket = state.claims.load(ordering: .acquiring)
-            let index = ticket - generation * state.ticketsPerCall
-            guard index >= 0 && index < state.chunkCount.load(ordering: .relaxed) else { return }
+            guard ticket < state.claimLimit.load(ordering: .acquiring) else { return }
             guard state.claims.compareExchange(expected: ticket, desired: ticket + 1,
                                                ordering: .acquiring).exchanged else { continue }
-            runJob(index, state: state)
+            runJob(ticket % state.ticketsPerCall, state: state)
             state.remaining.subtract(1, ordering: .releasing)
         }
     }
