@@ -315,9 +315,10 @@ enum TiledProduct<Format: WeightFormat> {
     ///
     /// It replaced eight rows (two per register) times three tokens, which needed an insert
     /// per row pair to put two rows' weights side by side and a broadcast per token. Alone
-    /// on one AMD Zen 5 core, with the model's shapes and 32 rows per block: 72-79 G
-    /// multiply-adds per second for 4 × 6, 76-87 for 4 × 8, 50-75 for 8 × 3; 6 × 2, 5 × 3
-    /// and 2 × 12 (activations then outgrow L1) were slower than 4 × 8.
+    /// on one AMD Zen 5 core, with the model's shapes and 32 rows per block: 50-77 G
+    /// multiply-adds per second for 8 × 3, 65-82 for 4 × 6, 60-87 for 4 × 8 (at or above
+    /// 4 × 6 in every run that had both); 6 rows × 4 tokens, 5 × 6, 3 × 8 and 2 × 12
+    /// (whose activations outgrow L1) were slower than 4 × 8.
     @inline(__always)
     static func tile4x8(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
