@@ -388,6 +388,25 @@ struct KernelTests {
         #expect(silu(100) == 100)
     }
 
+    /// Split across threads (in chunks of 1,024 elements), the gate gives the same bits as
+    /// on one thread, also in place.
+    @Test func swiGLUIsTheSameOnSeveralThreads() {
+        let count = 5_000
+        let gate = randomFloats(count, seed: 5, scale: 8), up = randomFloats(count, seed: 6)
+        func gated(threads: Int) -> [Float] {
+            var out = gate
+            up.withUnsafeBufferPointer { upp in
+                out.withUnsafeMutableBufferPointer { o in
+                    siluMultiply(UnsafeBufferPointer(o), upp, into: o, pool: ThreadPool(threadCount: threads))
+                }
+            }
+            return out
+        }
+        let one = gated(threads: 1)
+        #expect(one == zip(gate, up).map { silu($0) * $1 })
+        for threads in [2, 3] { #expect(gated(threads: threads) == one, "threads \(threads)") }
+    }
+
     @Test func elementwiseAndVectorOps() {
         for n in [0, 1, 8, 13] {
             let a = randomFloats(n, seed: 5), b = randomFloats(n, seed: 6)

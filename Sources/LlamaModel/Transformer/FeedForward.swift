@@ -26,7 +26,8 @@ struct FeedForward {
         let count = rows * hidden
         siluMultiply(UnsafeBufferPointer(start: state.gate.pointer, count: count),
                      UnsafeBufferPointer(start: state.up.pointer, count: count),
-                     into: UnsafeMutableBufferPointer(start: state.gate.pointer, count: count))
+                     into: UnsafeMutableBufferPointer(start: state.gate.pointer, count: count),
+                     pool: pool)
         state.splitHidden.load(state.gate.pointer, rows: rows)
         matrixProduct(w2, state.splitHidden, rows: rows, into: state.delta.pointer, pool: pool)
         // doc: end
