@@ -52,7 +52,7 @@ public final class SplitActivations: @unchecked Sendable {
     private var quantizedIsCurrent = false
 
     /// Rows 2p and 2p + 1 side by side, for the AVX-512 prefill tile (see
-    /// `TiledProduct.tile4x6`): pair `p`'s block `b` of eight even-indexed elements is 16
+    /// `TiledProduct.tile4x8`): pair `p`'s block `b` of eight even-indexed elements is 16
     /// floats at `pairedEven + p * pairStride + 16 * b`, row 2p's eight then row 2p + 1's,
     /// so one 64-byte load gives a `SIMD16` whose halves are the two rows' `SIMD8`s. The
     /// same for `pairedOdd`. Only the whole blocks of 16 columns are copied (the tile's
