@@ -61,9 +61,11 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 /// Decode (one token) walks one, two or four weight rows at a time (see `decodeRows` and
 /// `streamRows`). Prefill's tile depends on the registers the build
 /// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 3 tokens with FMA
-/// (AVX2), 4 rows × 6 tokens with AVX-512.
+/// (AVX2), 4 rows × 8 tokens with AVX-512.
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
+    /// Rows and tokens of `tile4x8`, the AVX-512 prefill tile.
+    static var pairedTile: (rows: Int, tokens: Int) { (4, 8) }
     /// The widest rows decode takes one at a time (see `decodeRows`).
     static var singleRowLimit: Int { 4096 }
     /// The widest rows decode takes four at a time through `streamRows`; wider ones go
@@ -75,7 +77,7 @@ enum TiledProduct<Format: WeightFormat> {
         let base = weights.baseAddress
         let rowBytes = n * Format.byteSize
         #if SWIFTLLAMA_AVX512
-        if tokens >= 8 && outFeatures >= 4 { x.preparePairs() }  // for `tile4x8`
+        if tokens >= pairedTile.tokens && outFeatures >= pairedTile.rows { x.preparePairs() }
         #endif
         // Prefill is long enough to split finer: threads take four chunks each in turn
         // (see `ThreadPool.parallelFor`).
@@ -240,8 +242,8 @@ enum TiledProduct<Format: WeightFormat> {
                             out: UnsafeMutablePointer<Float>, outStride: Int) {
         var r = range.lowerBound
         #if SWIFTLLAMA_AVX512
-        blockRows(&r, height: 4, width: 8, tiles: 8, range, base: base, rowBytes: rowBytes, n: n, x,
-                  tokens: tokens, out: out, outStride: outStride) { w, t, o in
+        blockRows(&r, height: pairedTile.rows, width: pairedTile.tokens, tiles: 8, range, base: base,
+                  rowBytes: rowBytes, n: n, x, tokens: tokens, out: out, outStride: outStride) { w, t, o in
             tile4x8(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif

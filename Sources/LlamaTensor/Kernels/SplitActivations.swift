@@ -105,11 +105,11 @@ public final class SplitActivations: @unchecked Sendable {
         pairedOdd.deallocate()
     }
 
+    #if SWIFTLLAMA_AVX512
     /// Makes `pairedEven` and `pairedOdd` match the loaded rows, once per `load` (the
     /// products that share one input share the copy). Only builds with `-DSWIFTLLAMA_AVX512`
-    /// allocate room for it.
+    /// have it, and room for the copy.
     package func preparePairs() {
-        #if SWIFTLLAMA_AVX512
         guard !pairsAreCurrent else { return }
         pairsAreCurrent = true
         let blocks = width / 16
@@ -131,10 +131,8 @@ public final class SplitActivations: @unchecked Sendable {
         }
         interleave(even, into: pairedEven)
         interleave(odd, into: pairedOdd)
-        #else
-        preconditionFailure("paired activations exist only in -DSWIFTLLAMA_AVX512 builds")
-        #endif
     }
+    #endif
 
     /// Makes `quantized` match the loaded rows, once per `load`: the three products of
     /// attention's `wq`, `wk`, `wv` share one quantization.

@@ -99,8 +99,9 @@ public struct ThreadPool: Sendable {
 /// ticket and then `claimLimit` to one past its last (both release), and bumps
 /// `generation`. Then the caller and every worker that sees the new generation take chunks
 /// by compare-and-swap on `claims`, run them and count `remaining` down (release); the
-/// caller spins until it is zero (acquire), so it sees every output. Chunks go to whoever asks first, so when a worker is late (the
-/// cores are busy with other threads) the caller runs its chunk instead of waiting for it.
+/// caller spins until it is zero (acquire), so it sees every output. Chunks go to whoever
+/// asks first, so when a worker is late (the cores are busy with other threads) the caller
+/// runs its chunk instead of waiting for it.
 private final class WorkerThreads: @unchecked Sendable {
     // @unchecked Sendable: `job` is written only by the caller holding `busy`, before the
     // release of `claims`, and read only by a thread that has taken one of that call's
@@ -133,17 +134,15 @@ private final class WorkerThreads: @unchecked Sendable {
         /// Guards sleeping and waking.
         let condition = NSCondition()
         var sleepers = 0
-        /// More than any chunk count (see `maxChunks`).
-        let ticketsPerCall: Int
-
-        init(ticketsPerCall: Int) { self.ticketsPerCall = ticketsPerCall }
     }
 
     /// The most chunks one call may have.
     static var maxChunks: Int { 1 << 16 }
+    /// Tickets reserved per call: more than any chunk count.
+    static var ticketsPerCall: Int { maxChunks + 1 }
 
     init(count: Int) {
-        self.state = SharedState(ticketsPerCall: Self.maxChunks + 1)
+        self.state = SharedState()
         for index in 1...count {
             let state = self.state
             let thread = Thread { WorkerThreads.work(state: state) }
@@ -170,8 +169,8 @@ private final class WorkerThreads: @unchecked Sendable {
             let generation = state.generation.load(ordering: .relaxed) + 1
             state.job = chunk
             state.remaining.store(chunks, ordering: .relaxed)
-            state.claims.store(generation * state.ticketsPerCall, ordering: .releasing)
-            state.claimLimit.store(generation * state.ticketsPerCall + chunks, ordering: .releasing)
+            state.claims.store(generation * Self.ticketsPerCall, ordering: .releasing)
+            state.claimLimit.store(generation * Self.ticketsPerCall + chunks, ordering: .releasing)
             state.condition.lock()
             state.generation.store(generation, ordering: .releasing)
             if state.sleepers > 0 { state.condition.broadcast() }
@@ -205,7 +204,7 @@ private final class WorkerThreads: @unchecked Sendable {
             guard ticket < state.claimLimit.load(ordering: .acquiring) else { return }
             guard state.claims.compareExchange(expected: ticket, desired: ticket + 1,
                                                ordering: .acquiring).exchanged else { continue }
-            runJob(ticket % state.ticketsPerCall, state: state)
+            runJob(ticket % ticketsPerCall, state: state)
             state.remaining.subtract(1, ordering: .releasing)
         }
     }
