@@ -16,25 +16,58 @@ enum Bandwidth {
     /// Reads `bytes` bytes `repeats` times per stream count with `pool`, returning the best
     /// GB/s (10^9 bytes/s) over all stream counts and repeats.
     static func measureRead(bytes: Int = 1 << 30, repeats: Int = 3, pool: ThreadPool) -> Double {
-        let count = bytes / MemoryLayout<SIMD16<Float>>.stride
-        let buffer = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: count)
-        defer { buffer.deallocate() }
-        // Touch every page first so the measurement sees no page faults.
-        buffer.initialize(repeating: SIMD16<Float>(repeating: 1), count: count)
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: 64)
-        defer { sums.deallocate() }
-        var best = 0.0
-        for streams in streamCounts {
-            for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                pool.parallelFor(count, granularity: 4096) { range in
-                    sums[(range.lowerBound / 4096) % 64] = readSideBySide(buffer, range, streams: streams)
-                }
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                best = max(best, Double(count * MemoryLayout<SIMD16<Float>>.stride) / seconds / 1e9)
-            }
+        ReadProbe(bytes: bytes, pool: pool).best(repeats: repeats)
+    }
+
+    /// A buffer much larger than the caches, kept for repeated measurements: the roof
+    /// between model runs (`best`) and single reads beside single decode steps (`read`).
+    final class ReadProbe {
+        let pool: ThreadPool
+        private let buffer: UnsafeMutablePointer<SIMD16<Float>>
+        private let count: Int
+        private let sums: UnsafeMutablePointer<Float>
+        /// The stream count of the fastest read so far (see `streamCounts`).
+        private(set) var bestStreams = 1
+        private var bestGBps = 0.0
+
+        init(bytes: Int, pool: ThreadPool) {
+            self.pool = pool
+            count = bytes / MemoryLayout<SIMD16<Float>>.stride
+            buffer = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: count)
+            // Touch every page first so the measurement sees no page faults.
+            buffer.initialize(repeating: SIMD16<Float>(repeating: 1), count: count)
+            sums = UnsafeMutablePointer<Float>.allocate(capacity: 64)
         }
-        return best
+
+        deinit {
+            buffer.deallocate()
+            sums.deallocate()
+        }
+
+        /// The best GB/s of `repeats` reads with each stream count.
+        func best(repeats: Int) -> Double {
+            var best = 0.0
+            for streams in streamCounts {
+                for _ in 0..<repeats { best = max(best, read(streams: streams)) }
+            }
+            return best
+        }
+
+        /// One read of the whole buffer with `streams` streams per thread, in GB/s.
+        func read(streams: Int) -> Double {
+            let buffer = self.buffer, sums = self.sums
+            let start = DispatchTime.now().uptimeNanoseconds
+            pool.parallelFor(count, granularity: 4096) { range in
+                sums[(range.lowerBound / 4096) % 64] = readSideBySide(buffer, range, streams: streams)
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let gbps = Double(count * MemoryLayout<SIMD16<Float>>.stride) / seconds / 1e9
+            if gbps > bestGBps {
+                bestGBps = gbps
+                bestStreams = streams
+            }
+            return gbps
+        }
     }
 
     /// Sums `buffer[range]` (64-byte lines) read as `streams` equal parts side by side: line

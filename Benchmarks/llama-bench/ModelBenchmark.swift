@@ -91,9 +91,16 @@ enum ModelBenchmark {
         let prefillTokensPerSecond: Double
         let decodeTokensPerSecond: Double
         let msPerTokenAtPosition: [String: Double]
+        /// The median, over every step of every round, of the step's time at the farthest
+        /// position over its time at the nearest, the two taken one after the other.
+        let farOverNear: Double
         let effectiveGBps: Double
         let readBandwidthGBps: Double
         let fractionOfBandwidth: Double
+        /// The median, over every decode step at the nearest position, of the step's GB/s
+        /// over the GB/s of one read of the probe's buffer made right after it: both sides
+        /// of each ratio saw the same second of this shared machine.
+        let pairedFractionOfBandwidth: Double
         let prefillOverDecode: Double
         let prefillGMACs: Double
         let computeRoofGMACs: Double
@@ -107,9 +114,11 @@ enum ModelBenchmark {
             case prefillTokensPerSecond = "prefill_tokens_per_second"
             case decodeTokensPerSecond = "decode_tokens_per_second"
             case msPerTokenAtPosition = "ms_per_token_at_position"
+            case farOverNear = "far_over_near"
             case effectiveGBps = "effective_gbps"
             case readBandwidthGBps = "read_bandwidth_gbps"
             case fractionOfBandwidth = "fraction_of_bandwidth"
+            case pairedFractionOfBandwidth = "paired_fraction_of_bandwidth"
             case prefillOverDecode = "prefill_over_decode"
             case prefillGMACs = "prefill_gmacs"
             case computeRoofGMACs = "compute_roof_gmacs"
@@ -129,7 +138,8 @@ enum ModelBenchmark {
     }
 
     /// Times a 128-token prefill and decode steps at each position in `positions`.
-    /// Runs `rounds` rounds of: bandwidth, prefill, decode at each position, bandwidth.
+    /// Runs `rounds` rounds of: bandwidth, prefill, decode steps at the positions in turn,
+    /// bandwidth.
     /// Prefill is also judged against `computeRoof` (see `ComputeRoof`), the rate of
     /// multiply-adds this build can do at all.
     ///
@@ -140,7 +150,7 @@ enum ModelBenchmark {
     /// runs, so both sides of the ratio saw the same conditions at their best.
     static func run(_ transformer: Transformer, name: String, promptTokens: Int, positions: [Int],
                     stepsPerPosition: Int, rounds: Int, computeRoof: Double,
-                    bandwidth measureBandwidth: () -> Double) throws -> Result {
+                    probe: Bandwidth.ReadProbe) throws -> Result {
         let vocabulary = Int32(transformer.vocabularySize)
         let prompt = (0..<promptTokens).map { Int32(($0 * 7919 + 13) % Int(vocabulary)) }
         // Warm-up: touch every weight once.
@@ -148,24 +158,40 @@ enum ModelBenchmark {
         var bandwidth = 0.0
         var prefillSeconds = Double.infinity
         var msAt: [String: Double] = [:]
+        var farOverNear: [Double] = []
+        var pairedFractions: [Double] = []
+        let bytesPerStep = Double(transformer.weightBytesPerToken)
+        let near = positions.min() ?? 0, far = positions.max() ?? 0
         for _ in 0..<max(1, rounds) {
-            bandwidth = max(bandwidth, measureBandwidth())
+            bandwidth = max(bandwidth, probe.best(repeats: 3))
             transformer.reset()
             let prefillStart = DispatchTime.now().uptimeNanoseconds
             try transformer.forward(prompt, startingAt: 0)
             prefillSeconds = min(prefillSeconds, elapsed(since: prefillStart))
-            for position in positions {
-                transformer.fillCacheForBenchmark(positions: position)
-                var steps: [Double] = []
-                for step in 0..<stepsPerPosition {
+            // The positions take turns step by step, so a slow second on this shared
+            // machine slows them alike instead of landing on one position's steps.
+            transformer.fillCacheForBenchmark(positions: (positions.max() ?? 0) + stepsPerPosition)
+            var steps: [Int: [Double]] = [:]
+            for step in 0..<stepsPerPosition {
+                for position in positions {
+                    transformer.assumeCachedForBenchmark(positions: position + step)
                     let start = DispatchTime.now().uptimeNanoseconds
                     try transformer.forward([Int32(step % Int(vocabulary))], startingAt: position + step)
-                    steps.append(elapsed(since: start) * 1000)
+                    let seconds = elapsed(since: start)
+                    steps[position, default: []].append(seconds * 1000)
+                    if position == near {
+                        pairedFractions.append(bytesPerStep / seconds / 1e9 / probe.read(streams: probe.bestStreams))
+                    }
                 }
-                let median = steps.sorted()[steps.count / 2]
+            }
+            if let nearTimes = steps[near], let farTimes = steps[far] {
+                farOverNear += zip(farTimes, nearTimes).map { $0 / $1 }
+            }
+            for (position, times) in steps {
+                let median = times.sorted()[times.count / 2]
                 msAt[String(position), default: .infinity] = min(msAt[String(position), default: .infinity], median)
             }
-            bandwidth = max(bandwidth, measureBandwidth())
+            bandwidth = max(bandwidth, probe.best(repeats: 3))
         }
         let firstPosition = positions.min() ?? 0
         let decodeSeconds = (msAt[String(firstPosition)] ?? 0) / 1000
@@ -182,8 +208,12 @@ enum ModelBenchmark {
         return Result(model: name, threads: transformer.pool.threadCount,
                       weightBytesPerToken: transformer.weightBytesPerToken, promptTokens: promptTokens,
                       prefillTokensPerSecond: prefillRate, decodeTokensPerSecond: decodeRate,
-                      msPerTokenAtPosition: msAt, effectiveGBps: gbps, readBandwidthGBps: bandwidth,
-                      fractionOfBandwidth: gbps / bandwidth, prefillOverDecode: prefillRate / max(decodeRate, 1e-9),
+                      msPerTokenAtPosition: msAt,
+                      farOverNear: farOverNear.isEmpty ? 1 : farOverNear.sorted()[farOverNear.count / 2],
+                      effectiveGBps: gbps, readBandwidthGBps: bandwidth,
+                      fractionOfBandwidth: gbps / bandwidth,
+                      pairedFractionOfBandwidth: pairedFractions.isEmpty ? 0 : pairedFractions.sorted()[pairedFractions.count / 2],
+                      prefillOverDecode: prefillRate / max(decodeRate, 1e-9),
                       prefillGMACs: prefillGMACs, computeRoofGMACs: computeRoof,
                       prefillFractionOfCompute: prefillGMACs / computeRoof,
                       prefillOverDecodeCeiling: prefillCeiling / decodeCeiling)

@@ -115,15 +115,14 @@ do {
             }
         }
         let computeRoof = ComputeRoof.measure(pool: pool)
+        let probe = Bandwidth.ReadProbe(bytes: 512 << 20, pool: pool)
         // Several models (--type both) run one after the other in the same process, each
         // with its own bandwidth measurements, so their numbers compare within one run.
         for model in models {
             let result = try ModelBenchmark.run(try model.make(), name: model.name, promptTokens: promptTokens,
                                                 positions: positions, stepsPerPosition: steps,
                                                 rounds: intOption("--rounds", default: 3),
-                                                computeRoof: computeRoof) {
-                Bandwidth.measureRead(bytes: 512 << 20, repeats: 3, pool: pool)
-            }
+                                                computeRoof: computeRoof, probe: probe)
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
     case "open":

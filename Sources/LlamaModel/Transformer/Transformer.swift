@@ -171,6 +171,14 @@ public final class Transformer: @unchecked Sendable {
         cache.count = positions
     }
 
+    /// Treats the first `positions` cache entries as valid without writing them: after
+    /// `fillCacheForBenchmark` up to at least `positions`, lets a benchmark alternate decode
+    /// steps between near and far positions (each step rewinds or advances the cache).
+    package func assumeCachedForBenchmark(positions: Int) {
+        precondition(positions <= contextLength)
+        cache.count = positions
+    }
+
     // MARK: - The pass
 
     /// One batch of up to `batchCapacity` tokens through every layer.
