@@ -114,18 +114,28 @@ struct KernelTests {
         }
     }
 
-    /// Decode's walk is chosen from the processor's vendor: four streams per thread on
-    /// Intel, two on anything else (AMD, ARM, unknown). The vendor is the first
-    /// `vendor_id` line of `/proc/cpuinfo`, and ARM's has none.
-    @Test func decodeWalkFollowsTheVendor() {
-        #expect(DecodeWalk.forVendor("GenuineIntel") == .fourStreams)
-        #expect(DecodeWalk.forVendor("AuthenticAMD") == .twoStreams)
-        #expect(DecodeWalk.forVendor(nil) == .twoStreams)
-        let intel = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\n"
-        #expect(DecodeWalk.vendor(inCPUInfo: intel) == "GenuineIntel")
-        #expect(DecodeWalk.vendor(inCPUInfo: "processor\t: 0\nvendor_id\t: AuthenticAMD\n") == "AuthenticAMD")
-        // ARM's /proc/cpuinfo names an implementer, not a vendor_id.
-        #expect(DecodeWalk.vendor(inCPUInfo: "processor\t: 0\nCPU implementer\t: 0x41\n") == nil)
+    /// Decode's walk is chosen from the processor: four streams per thread on Intel and on
+    /// AMD Zen 1 (family 23, models below 0x30), two on anything else (later AMD, ARM,
+    /// unknown). The processor is the first block of `/proc/cpuinfo`; ARM's has no
+    /// `vendor_id`.
+    @Test func decodeWalkFollowsTheProcessor() {
+        typealias Processor = DecodeWalk.Processor
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "GenuineIntel", family: 6, model: 207)) == .fourStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 23, model: 1)) == .fourStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 23, model: 0x31)) == .twoStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 17)) == .twoStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 26, model: 2)) == .twoStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD")) == .twoStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: nil)) == .twoStreams)
+
+        let intel = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 207\n" +
+            "model name\t: INTEL(R) XEON(R)\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 7\n"
+        #expect(Processor(cpuInfo: intel) == Processor(vendor: "GenuineIntel", family: 6, model: 207))
+        let zen1 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 1\nmodel name\t: AMD EPYC\n"
+        #expect(Processor(cpuInfo: zen1) == Processor(vendor: "AuthenticAMD", family: 23, model: 1))
+        // ARM's /proc/cpuinfo names an implementer, not a vendor_id; no file at all reads empty.
+        #expect(Processor(cpuInfo: "processor\t: 0\nCPU implementer\t: 0x41\n") == Processor(vendor: nil))
+        #expect(Processor(cpuInfo: "") == Processor(vendor: nil))
     }
 
     /// Q8_0 weights times activations quantized the same way: the integer block sums are

@@ -8,19 +8,22 @@ import Foundation
 /// the choice changes the speed and never the result.
 ///
 /// Decode is a race to read memory, and how fast one core reads depends on how many
-/// cache-line requests it keeps in flight, which the processor's prefetchers decide. Two
-/// processors we measured want opposite things:
+/// cache-line requests it keeps in flight, which the processor's prefetchers decide. The
+/// processors we measured want different things:
 ///
-/// - AMD Zen 4 (EPYC): a thread's share of short rows read as two halves side by side
-///   (default build) or front to back (FMA builds); rows of 4,097 to 8,192 columns four
-///   adjacent at a time with their sums stored in memory (`streamRows`), 60-70 GB/s for
-///   the 1B model's `w2` against 34-36 with the sums in registers (`tile4x1`). Quarters
-///   ran at 16-62 GB/s depending on how far apart they happened to be.
+/// - AMD Zen 4 and Zen 5 (EPYC): a thread's share of short rows read as two halves side by
+///   side (default build) or front to back (FMA builds); rows of 4,097 to 8,192 columns
+///   four adjacent at a time with their sums stored in memory (`streamRows`), 60-70 GB/s
+///   for the 1B model's `w2` against 34-36 with the sums in registers (`tile4x1`).
+///   Quarters ran at 16-62 GB/s depending on how far apart they happened to be.
 /// - Intel Xeon (Emerald Rapids): one sequential stream per core reads only 16-18 GB/s of
 ///   the 25-35 that four streams reach. A share of short rows read as four quarters side
 ///   by side, and rows wider than 4,096 columns through `tile4x1`, decode the 1B shape
-///   20-50% faster there than the AMD walk does in most alternating runs (the 3B shape
-///   40-60%).
+///   20-50% faster there than the two-stream walk does in most alternating runs (the 3B
+///   shape 40-60%).
+/// - AMD Zen 1 (EPYC, family 23 model 1): like Intel. The 1B shape decoded at 6.1 and 7.0
+///   tokens/s with four streams against 4.8 and 5.4 with two, in alternating runs; each
+///   matrix shape, bf16 and Q8_0, was 5-45% faster with four in the same process.
 enum DecodeWalk: String, CaseIterable, Sendable {
     /// Two streams per thread at most: the walk measured on AMD Zen 4.
     case twoStreams = "two"
@@ -28,19 +31,29 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     case fourStreams = "four"
 
     /// The walk for this process: `SWIFTLLAMA_DECODE_WALK=two` or `four` when set (for
-    /// comparing the walks on one machine; other values are ignored), else `fourStreams` on
-    /// an Intel processor and `twoStreams` on anything else.
+    /// comparing the walks on one machine; other values are ignored), else the walk
+    /// measured best for this processor (`forProcessor`).
     static let current: DecodeWalk = {
         if let name = ProcessInfo.processInfo.environment["SWIFTLLAMA_DECODE_WALK"],
            let walk = DecodeWalk(rawValue: name) {
             return walk
         }
-        return forVendor(cpuVendor())
+        return forProcessor(Processor(cpuInfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""))
     }()
 
-    /// The walk measured best for a processor whose `vendor_id` is `vendor`.
-    static func forVendor(_ vendor: String?) -> DecodeWalk {
-        vendor == "GenuineIntel" ? .fourStreams : .twoStreams
+    /// The walk measured best for `processor`: four streams on Intel and on AMD's first Zen
+    /// generation (family 23, models below 0x30: Zen and Zen+), two on everything else,
+    /// which includes the later AMD generations and processors we cannot identify (ARM,
+    /// macOS). Zen 2 (family 23, models from 0x30) was never measured and keeps two.
+    static func forProcessor(_ processor: Processor) -> DecodeWalk {
+        switch processor.vendor {
+        case "GenuineIntel":
+            return .fourStreams
+        case "AuthenticAMD" where processor.family == 23 && (processor.model ?? .max) < 0x30:
+            return .fourStreams
+        default:
+            return .twoStreams
+        }
     }
 
     /// How many parts of a share of short rows (at most `singleRowLimit` columns) are read
@@ -78,20 +91,39 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     /// (`tile4x1`) rather than in memory (`streamRows`).
     var mediumRowsInRegisters: Bool { self == .fourStreams }
 
-    /// The `vendor_id` of the first processor in `/proc/cpuinfo`, or nil where there is no
-    /// such file (macOS) or no such line (ARM).
-    static func cpuVendor() -> String? {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        return vendor(inCPUInfo: info)
-    }
+    /// What `/proc/cpuinfo` says about the first processor: enough to choose a walk.
+    struct Processor: Equatable {
+        /// `vendor_id`: `GenuineIntel`, `AuthenticAMD`; nil where there is none (ARM).
+        var vendor: String?
+        /// `cpu family`, in decimal as the file gives it (AMD Zen 1 and 2: 23).
+        var family: Int?
+        /// `model`, in decimal as the file gives it.
+        var model: Int?
 
-    /// The value of the first `vendor_id` line of a `/proc/cpuinfo` text
-    /// (`vendor_id\t: GenuineIntel`), or nil if it has none.
-    static func vendor(inCPUInfo text: String) -> String? {
-        for line in text.split(separator: "\n") where line.hasPrefix("vendor_id") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        /// Reads the first processor's `vendor_id`, `cpu family` and `model` lines of a
+        /// `/proc/cpuinfo` text (`vendor_id\t: GenuineIntel`); a missing or unreadable
+        /// line leaves its field nil, and an empty text (no such file) all of them.
+        init(cpuInfo text: String) {
+            for line in text.split(separator: "\n") {
+                if line.isEmpty { continue }
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                switch key {
+                case "processor" where vendor != nil || family != nil || model != nil:
+                    return  // the second processor's block: the first one is read
+                case "vendor_id" where vendor == nil: vendor = value
+                case "cpu family" where family == nil: family = Int(value)
+                case "model" where model == nil: model = Int(value)
+                default: break
+                }
+            }
         }
-        return nil
+
+        init(vendor: String?, family: Int? = nil, model: Int? = nil) {
+            self.vendor = vendor
+            self.family = family
+            self.model = model
+        }
     }
 }
