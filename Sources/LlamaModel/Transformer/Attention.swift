@@ -115,8 +115,10 @@ struct Attention {
                 var h = 0
                 while h + 4 <= heads {
                     let q = queries + h * d
-                    let s = dot4(q, q + d, q + 2 * d, q + 3 * d, key, count: d)
-                    for i in 0..<4 { out[(h + i) * stride + j] = s[i] / scale }
+                    // One vector division for the four scores: each lane rounds as its own
+                    // scalar division would.
+                    let s = dot4(q, q + d, q + 2 * d, q + 3 * d, key, count: d) / scale
+                    for i in 0..<4 { out[(h + i) * stride + j] = s[i] }
                     h += 4
                 }
                 while h < heads {
@@ -130,8 +132,8 @@ struct Attention {
                 var j = 0
                 while j + 4 <= count {
                     let k = keys + j * d
-                    let s = dot4(k, k + d, k + 2 * d, k + 3 * d, query, count: d)
-                    for i in 0..<4 { row[j + i] = s[i] / scale }
+                    let s = dot4(k, k + d, k + 2 * d, k + 3 * d, query, count: d) / scale
+                    for i in 0..<4 { row[j + i] = s[i] }
                     j += 4
                 }
                 while j < count {
