@@ -147,7 +147,10 @@ enum ModelBenchmark {
     /// tens of percent from minute to minute, so one number of each kind would compare a
     /// good minute with a bad one. Each quantity is its best over the rounds (a step's time
     /// is the median of its steps), and the bandwidth roof is measured between the model
-    /// runs, so both sides of the ratio saw the same conditions at their best.
+    /// runs, so both sides of the ratio saw the same conditions at their best. Where the
+    /// speed changes from second to second, even that compares a quiet second (the best
+    /// read) with a typical one (a median step); `farOverNear` and
+    /// `pairedFractionOfBandwidth` compare measurements taken one right after the other.
     static func run(_ transformer: Transformer, name: String, promptTokens: Int, positions: [Int],
                     stepsPerPosition: Int, rounds: Int, computeRoof: Double,
                     probe: Bandwidth.ReadProbe) throws -> Result {
