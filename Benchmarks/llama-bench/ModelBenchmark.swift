@@ -173,7 +173,7 @@ enum ModelBenchmark {
             prefillSeconds = min(prefillSeconds, elapsed(since: prefillStart))
             // The positions take turns step by step, so a slow second on this shared
             // machine slows them alike instead of landing on one position's steps.
-            transformer.fillCacheForBenchmark(positions: (positions.max() ?? 0) + stepsPerPosition)
+            transformer.fillCacheForBenchmark(positions: far + stepsPerPosition)
             var steps: [Int: [Double]] = [:]
             for step in 0..<stepsPerPosition {
                 for position in positions {
@@ -196,8 +196,7 @@ enum ModelBenchmark {
             }
             bandwidth = max(bandwidth, probe.best(repeats: 3))
         }
-        let firstPosition = positions.min() ?? 0
-        let decodeSeconds = (msAt[String(firstPosition)] ?? 0) / 1000
+        let decodeSeconds = (msAt[String(near)] ?? 0) / 1000
         let decodeRate = decodeSeconds > 0 ? 1 / decodeSeconds : 0
         let prefillRate = Double(promptTokens) / prefillSeconds
         let gbps = Double(transformer.weightBytesPerToken) * decodeRate / 1e9

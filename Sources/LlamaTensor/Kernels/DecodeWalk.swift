@@ -99,31 +99,26 @@ enum DecodeWalk: String, CaseIterable, Sendable {
         var family: Int?
         /// `model`, in decimal as the file gives it.
         var model: Int?
+    }
+}
 
-        /// Reads the first processor's `vendor_id`, `cpu family` and `model` lines of a
-        /// `/proc/cpuinfo` text (`vendor_id\t: GenuineIntel`); a missing or unreadable
-        /// line leaves its field nil, and an empty text (no such file) all of them.
-        init(cpuInfo text: String) {
-            for line in text.split(separator: "\n") {
-                if line.isEmpty { continue }
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                let key = line[..<colon].trimmingCharacters(in: .whitespaces)
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                switch key {
-                case "processor" where vendor != nil || family != nil || model != nil:
-                    return  // the second processor's block: the first one is read
-                case "vendor_id" where vendor == nil: vendor = value
-                case "cpu family" where family == nil: family = Int(value)
-                case "model" where model == nil: model = Int(value)
-                default: break
-                }
+extension DecodeWalk.Processor {
+    /// Reads the first processor's `vendor_id`, `cpu family` and `model` lines of a
+    /// `/proc/cpuinfo` text (`vendor_id\t: GenuineIntel`); a missing or unreadable line
+    /// leaves its field nil, and an empty text (no such file) all of them.
+    init(cpuInfo text: String) {
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            switch key {
+            case "processor" where self != DecodeWalk.Processor():
+                return  // the second processor's block: the first one is read
+            case "vendor_id" where vendor == nil: vendor = value
+            case "cpu family" where family == nil: family = Int(value)
+            case "model" where model == nil: model = Int(value)
+            default: break
             }
-        }
-
-        init(vendor: String?, family: Int? = nil, model: Int? = nil) {
-            self.vendor = vendor
-            self.family = family
-            self.model = model
         }
     }
 }
