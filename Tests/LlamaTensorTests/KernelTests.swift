@@ -345,18 +345,80 @@ struct KernelTests {
         }
     }
 
-    /// Four interleaved dot products give exactly what `dot` gives for each, with the
-    /// vectors on either side.
-    @Test func dot4EqualsFourDots() {
-        for count in [1, 7, 8, 9, 64, 100, 128] {
-            let a = (0..<4).map { randomFloats(count, seed: UInt64(count * 10 + $0)) }
-            let b = randomFloats(count, seed: 99)
-            let got = dot4(a[0], a[1], a[2], a[3], b, count: count)
-            for i in 0..<4 {
-                #expect(got[i] == dot(a[i], b, count: count), "count \(count), lane \(i)")
-                #expect(got[i] == dot(b, a[i], count: count), "count \(count), lane \(i), swapped")
+    /// Blocked attention scores give exactly the scalar `attentionScore` of each (head,
+    /// position), close to a `Double` dot product, for group sizes that take the four-head
+    /// and the one-head paths, and counts that end inside a block. The unused lanes of the
+    /// last block hold NaN here, and must not leak into the scores or past `count`.
+    @Test func attentionScoresMatchTheScalarScore() {
+        for headDim in [64, 8, 5] {
+            for heads in [1, 3, 4, 5, 8] {
+                for count in [1, 7, 8, 9, 100] {
+                    let seed = UInt64(headDim * 1000 + heads * 100 + count)
+                    let queries = randomFloats(heads * headDim, seed: seed)
+                    let rows = randomFloats(count * headDim, seed: seed + 1)
+                    var keys = [Float](repeating: .nan, count: KeyBlocks.floats(capacity: count, headDim: headDim))
+                    let stride = count + 3
+                    var out = [Float](repeating: -7, count: heads * stride)
+                    var splats = [SIMD8<Float>](repeating: SIMD8(), count: 4 * headDim)
+                    keys.withUnsafeMutableBufferPointer { k in
+                        rows.withUnsafeBufferPointer { r in
+                            for j in 0..<count {
+                                KeyBlocks.store(r.baseAddress! + j * headDim, position: j, headDim: headDim,
+                                                into: k.baseAddress!)
+                            }
+                        }
+                    }
+                    queries.withUnsafeBufferPointer { q in
+                        keys.withUnsafeBufferPointer { k in
+                            out.withUnsafeMutableBufferPointer { o in
+                                splats.withUnsafeMutableBufferPointer { s in
+                                    attentionScores(q.baseAddress!, heads: heads, headDim: headDim,
+                                                    keys: k.baseAddress!, count: count, scale: 8,
+                                                    splats: s.baseAddress!, into: o.baseAddress!, stride: stride)
+                                }
+                            }
+                            for h in 0..<heads {
+                                for j in 0..<count {
+                                    let got = out[h * stride + j]
+                                    let scalar = attentionScore(q.baseAddress! + h * headDim, keys: k.baseAddress!,
+                                                                position: j, headDim: headDim, scale: 8)
+                                    #expect(got == scalar, "d \(headDim), \(heads) heads, count \(count), h \(h), j \(j)")
+                                    var exact = 0.0
+                                    for i in 0..<headDim {
+                                        exact += Double(queries[h * headDim + i]) * Double(rows[j * headDim + i])
+                                    }
+                                    #expect(abs(Double(got) - exact / 8) <= 1e-5 * (1 + abs(exact)))
+                                }
+                                for j in count..<stride {
+                                    #expect(out[h * stride + j] == -7, "written past count: h \(h), j \(j)")
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// `KeyBlocks.store` puts element `i` of position `j`'s key where `KeyBlocks.index`
+    /// says, eight positions side by side per dimension.
+    @Test func keyBlocksStoreWhereIndexSays() {
+        let headDim = 3, count = 11
+        var keys = [Float](repeating: 0, count: KeyBlocks.floats(capacity: count, headDim: headDim))
+        #expect(keys.count == 16 * headDim)
+        keys.withUnsafeMutableBufferPointer { k in
+            for j in 0..<count {
+                let key = (0..<headDim).map { Float(100 * j + $0) }
+                key.withUnsafeBufferPointer { KeyBlocks.store($0.baseAddress!, position: j, headDim: headDim, into: k.baseAddress!) }
+            }
+        }
+        for j in 0..<count {
+            for i in 0..<headDim {
+                #expect(keys[KeyBlocks.index(position: j, dimension: i, headDim: headDim)] == Float(100 * j + i))
+            }
+        }
+        // Dimension 1 of positions 8 ..< 16 (the second block) are eight consecutive floats.
+        #expect(keys[8 * headDim + 8] == 801 && keys[8 * headDim + 9] == 901)
     }
 
     @Test func softmaxMatchesReferenceAndHandlesMasks() {

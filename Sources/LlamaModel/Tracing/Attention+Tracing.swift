@@ -50,7 +50,8 @@ extension Attention {
             for t in 0..<rows {
                 let query = state.q.row(t, width: queryWidth) + h * headDim
                 for j in 0..<seen {
-                    scores[(h * rows + t) * seen + j] = dot(query, keys + j * headDim, count: headDim) / scale
+                    scores[(h * rows + t) * seen + j] = attentionScore(query, keys: keys, position: j,
+                                                                       headDim: headDim, scale: scale)
                 }
             }
         }

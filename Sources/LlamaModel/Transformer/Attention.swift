@@ -51,10 +51,9 @@ struct Attention {
                                  cos: rope.cos(at: position), sin: rope.sin(at: position))
             // Cache: this position's keys and values, per KV head.
             for h in 0..<nKVHeads {
-                (cache.keys(layer: layer, head: h) + position * headDim)
-                    .update(from: state.k.row(t, width: kvWidth) + h * headDim, count: headDim)
-                (cache.values(layer: layer, head: h) + position * headDim)
-                    .update(from: state.v.row(t, width: kvWidth) + h * headDim, count: headDim)
+                cache.store(key: state.k.row(t, width: kvWidth) + h * headDim,
+                            value: state.v.row(t, width: kvWidth) + h * headDim,
+                            layer: layer, head: h, position: position)
             }
         }
 
@@ -69,6 +68,7 @@ struct Attention {
         let contextLength = cache.capacity
         pool.parallelChunks(rows * nKVHeads) { chunk, items in
             let groupScores = state.scores.pointer + chunk * groupSize * contextLength
+            let splats = state.querySplats + chunk * 4 * headDim
             for item in items {
                 // doc: attention-group
                 let t = item / nKVHeads, g = item % nKVHeads
@@ -80,8 +80,8 @@ struct Attention {
                 let values = cache.values(layer: layer, head: g)
                 // Score: q·k / sqrt(head_dim) for every position up to this token's own;
                 // the causal mask is simply not computing the later ones.
-                score(queries, heads: groupSize, keys: keys, count: position + 1, scale: scale,
-                      into: groupScores, stride: contextLength)
+                attentionScores(queries, heads: groupSize, headDim: headDim, keys: keys, count: position + 1,
+                                scale: scale, splats: splats, into: groupScores, stride: contextLength)
                 // Softmax over the visible positions, in f32, per head.
                 for h in 0..<groupSize {
                     softmax(UnsafeMutableBufferPointer(start: groupScores + h * contextLength, count: position + 1))
@@ -96,52 +96,6 @@ struct Attention {
         // Project back: wo(heads).
         state.splitModel.load(state.heads.pointer, rows: rows)
         matrixProduct(wo, state.splitModel, rows: rows, into: state.delta.pointer, pool: pool)
-    }
-
-    /// `out[h · stride + j] = q_h · k_j / scale` for `heads` consecutive query heads and
-    /// the first `count` cached keys.
-    ///
-    /// Four dot products run interleaved (`dot4`): four heads of a GQA group against one
-    /// key when the group has at least four, otherwise one head against four keys. A single
-    /// dot product is one chain of dependent additions and would wait on the adder's
-    /// latency at every step; four chains keep it busy. Every score is bit-identical to
-    /// `dot(q_h, k_j) / scale`, whichever way it was grouped.
-    func score(_ queries: UnsafePointer<Float>, heads: Int, keys: UnsafePointer<Float>, count: Int,
-               scale: Float, into out: UnsafeMutablePointer<Float>, stride: Int) {
-        let d = headDim
-        if heads >= 4 {
-            for j in 0..<count {
-                let key = keys + j * d
-                var h = 0
-                while h + 4 <= heads {
-                    let q = queries + h * d
-                    // One vector division for the four scores: each lane rounds as its own
-                    // scalar division would.
-                    let s = dot4(q, q + d, q + 2 * d, q + 3 * d, key, count: d) / scale
-                    for i in 0..<4 { out[(h + i) * stride + j] = s[i] }
-                    h += 4
-                }
-                while h < heads {
-                    out[h * stride + j] = dot(queries + h * d, key, count: d) / scale
-                    h += 1
-                }
-            }
-        } else {
-            for h in 0..<heads {
-                let query = queries + h * d, row = out + h * stride
-                var j = 0
-                while j + 4 <= count {
-                    let k = keys + j * d
-                    let s = dot4(k, k + d, k + 2 * d, k + 3 * d, query, count: d) / scale
-                    for i in 0..<4 { row[j + i] = s[i] }
-                    j += 4
-                }
-                while j < count {
-                    row[j] = dot(query, keys + j * d, count: d) / scale
-                    j += 1
-                }
-            }
-        }
     }
 
     /// `out_h = Σ_j weights[h · stride + j] · v_j` for `heads` consecutive heads.

@@ -51,6 +51,9 @@ final class ForwardState {
     /// `[threads, nHeads / nKVHeads, contextLength]`: a row of attention scores for each
     /// query head of the group a worker is on.
     let scores: FloatBuffer
+    /// `[threads, 4 · headDim]`: each worker's query elements copied into whole vectors
+    /// for `attentionScores`.
+    let querySplats: UnsafeMutablePointer<SIMD8<Float>>
     /// `[vocabSize]`: the logits of the last token.
     let logits: FloatBuffer
     /// Activations of width `dim`, split for the bf16 kernels.
@@ -77,6 +80,9 @@ final class ForwardState {
         up = FloatBuffer(batchCapacity * hidden)
         scores = FloatBuffer(threads * (params.nHeads / params.nKVHeads) * contextLength)
         logits = FloatBuffer(params.vocabSize)
+        let splatCount = max(1, threads * 4 * params.headDim)
+        querySplats = .allocate(capacity: splatCount)
+        querySplats.initialize(repeating: SIMD8(), count: splatCount)
         splitModel = SplitActivations(width: dim, capacity: batchCapacity)  // queryDim == dim
         splitHidden = SplitActivations(width: hidden, capacity: batchCapacity)
     }
@@ -85,5 +91,6 @@ final class ForwardState {
         for buffer in [x, normalized, delta, q, k, v, heads, gate, up, scores, logits] {
             buffer.deallocate()
         }
+        querySplats.deallocate()
     }
 }

@@ -17,7 +17,7 @@ public func multiply(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<F
     for i in 0..<a.count { out[i] = a[i] * b[i] }
 }
 
-/// `Σ a[i] · b[i]` over `count` floats (attention scores: a query times a cached key).
+/// `Σ a[i] · b[i]` over `count` floats.
 /// - Complexity: O(count), no allocation.
 @inline(__always)
 public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
@@ -30,34 +30,6 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
     var s = horizontalSum(acc)
     while i < count {
         s += a[i] * b[i]
-        i += 1
-    }
-    return s
-}
-
-/// `dot(a_i, b)` for four vectors `a_i` and one `b`, each result bit-identical to `dot`.
-///
-/// `dot` is one long chain of dependent additions, so it runs at the adder's latency, not
-/// its throughput. Four independent chains, interleaved, keep the adder busy: attention
-/// scores either four query heads of a GQA group against one key, or one query against
-/// four keys (`dot(k, q)` equals `dot(q, k)`: the products are the same numbers).
-/// - Complexity: O(count), no allocation.
-@inline(__always)
-public func dot4(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-                 _ a3: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> SIMD4<Float> {
-    var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= count {
-        let x = load8(b + i, 0)
-        c0 += load8(a0 + i, 0) * x
-        c1 += load8(a1 + i, 0) * x
-        c2 += load8(a2 + i, 0) * x
-        c3 += load8(a3 + i, 0) * x
-        i += 8
-    }
-    var s = SIMD4<Float>(horizontalSum(c0), horizontalSum(c1), horizontalSum(c2), horizontalSum(c3))
-    while i < count {
-        s += SIMD4<Float>(a0[i], a1[i], a2[i], a3[i]) * b[i]
         i += 1
     }
     return s
