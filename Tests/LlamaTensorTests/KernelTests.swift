@@ -442,6 +442,22 @@ struct KernelTests {
         empty.withUnsafeMutableBufferPointer { softmax($0) }
     }
 
+    /// Softmax's vector maximum is the scalar one: NaNs skipped wherever they fall (vector
+    /// part or tail), the largest value found wherever it is, `-infinity` when nothing else.
+    @Test func largestSkipsNaNsAndFindsTheMaximum() {
+        for n in [1, 7, 8, 9, 16, 23, 100] {
+            for peak in [0, n / 2, n - 1] {
+                var x = randomFloats(n, seed: UInt64(n * 7 + peak))
+                x[peak] = 5
+                for nan in stride(from: (peak + 1) % n, to: n, by: 3) where nan != peak { x[nan] = .nan }
+                let got = x.withUnsafeBufferPointer { largest($0.baseAddress!, count: n) }
+                #expect(got == 5, "n \(n), peak at \(peak)")
+            }
+            let nothing = [Float](repeating: .nan, count: n)
+            #expect(nothing.withUnsafeBufferPointer { largest($0.baseAddress!, count: n) } == -.infinity)
+        }
+    }
+
     @Test func siluAndSwiGLUMatchReference() {
         let gate = randomFloats(37, seed: 3, scale: 8)
         let up = randomFloats(37, seed: 4)

@@ -102,7 +102,7 @@ enum TiledProduct<Format: WeightFormat> {
         var acc = SIMD8<Float>()
         for b in 0..<(n / 16) {
             let p = Format.widenPairs(w, block: b)
-            acc += pairProduct(p.even, load8(xe, b), p.odd, load8(xo, b))
+            addPairProduct(&acc, p.even, load8(xe, b), p.odd, load8(xo, b))
         }
         return finish(acc, w, n: n, xe: xe, xo: xo)
         // doc: end
@@ -194,8 +194,8 @@ enum TiledProduct<Format: WeightFormat> {
             for i in 0..<count {
                 let p = Format.widenPairs(row, block: b), q = Format.widenPairs(row, block: b + 1)
                 var acc = sums[i]
-                acc += pairProduct(p.even, e0, p.odd, o0)
-                acc += pairProduct(q.even, e1, q.odd, o1)
+                addPairProduct(&acc, p.even, e0, p.odd, o0)
+                addPairProduct(&acc, q.even, e1, q.odd, o1)
                 sums[i] = acc
                 row += rowStride
             }
@@ -205,7 +205,7 @@ enum TiledProduct<Format: WeightFormat> {
             let e0 = load8(xe, b), o0 = load8(xo, b)
             for i in 0..<count {
                 let p = Format.widenPairs(w + i * rowStride, block: b)
-                sums[i] += pairProduct(p.even, e0, p.odd, o0)
+                addPairProduct(&sums[i], p.even, e0, p.odd, o0)
             }
         }
         for i in 0..<count {
@@ -220,12 +220,18 @@ enum TiledProduct<Format: WeightFormat> {
     /// registers, so each `SIMD8` accumulator takes two: a 4 × 3 tile's 24 would spill, and
     /// one row × four tokens (eight registers of accumulators, none spilled) measured 20%
     /// faster per core. Builds with FMA (`-DSWIFTLLAMA_FMA`, which needs a `-target-cpu`
-    /// with AVX2 or later) hold a `SIMD8` in one register, and there the 4 × 3 tile shares
-    /// each widened weight group among three tokens and each activation load among four rows.
+    /// with AVX2 or later) hold a `SIMD8` in one register, and there four rows × two tokens
+    /// (`tile4x2`) share each widened weight group between two tokens and each activation
+    /// load among four rows. Its predecessor, 4 × 3, needs twelve accumulators beside four
+    /// widened pairs and six activation vectors: more than AVX2's sixteen ymm registers,
+    /// and it spilled on every block. On one AMD Zen 3 core, 4 × 2 ran at 26-31 G
+    /// multiply-adds per second where 4 × 3 ran at 15-20 (both with `addPairProduct`'s
+    /// chained form; 2 × 4 17-29, 4 × 2 with the old pair-then-add form 19-22, one row ×
+    /// six or eight tokens under 14).
     /// Builds that also pass `-DSWIFTLLAMA_AVX512` (with a `-target-cpu` that has AVX-512,
     /// such as `znver4`) run four rows × eight tokens on 512-bit registers (`tile4x8`); its
     /// predecessor, eight rows × three tokens on 512-bit registers, had measured 38% faster
-    /// than 4 × 3 on ymm registers.
+    /// than the then FMA tile, 4 × 3 on ymm registers.
     ///
     /// Around the tile, rows go in blocks that share each group of tokens: for every group,
     /// all the block's rows, then the next group. A group's activations (four tokens of
@@ -248,9 +254,9 @@ enum TiledProduct<Format: WeightFormat> {
         }
         #endif
         #if SWIFTLLAMA_FMA
-        blockRows(&r, height: 4, width: 3, tiles: 4, range, base: base, rowBytes: rowBytes, n: n, x,
+        blockRows(&r, height: 4, width: 2, tiles: 4, range, base: base, rowBytes: rowBytes, n: n, x,
                   tokens: tokens, out: out, outStride: outStride) { w, t, o in
-            tile4x3(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
+            tile4x2(w, rowBytes: rowBytes, n: n, x, token: t, out: o, outStride: outStride)
         }
         #endif
         // Rows in blocks of eight, each group of four tokens' activations read once per
@@ -341,25 +347,25 @@ enum TiledProduct<Format: WeightFormat> {
             let e2 = load16(pe2, b), o2 = load16(po2, b)
             let e3 = load16(pe3, b), o3 = load16(po3, b)
             let p0 = Format.widenPairsTwice(w0, block: b)
-            a00 += pairProduct(p0.even, e0, p0.odd, o0)
-            a01 += pairProduct(p0.even, e1, p0.odd, o1)
-            a02 += pairProduct(p0.even, e2, p0.odd, o2)
-            a03 += pairProduct(p0.even, e3, p0.odd, o3)
+            addPairProduct(&a00, p0.even, e0, p0.odd, o0)
+            addPairProduct(&a01, p0.even, e1, p0.odd, o1)
+            addPairProduct(&a02, p0.even, e2, p0.odd, o2)
+            addPairProduct(&a03, p0.even, e3, p0.odd, o3)
             let p1 = Format.widenPairsTwice(w1, block: b)
-            a10 += pairProduct(p1.even, e0, p1.odd, o0)
-            a11 += pairProduct(p1.even, e1, p1.odd, o1)
-            a12 += pairProduct(p1.even, e2, p1.odd, o2)
-            a13 += pairProduct(p1.even, e3, p1.odd, o3)
+            addPairProduct(&a10, p1.even, e0, p1.odd, o0)
+            addPairProduct(&a11, p1.even, e1, p1.odd, o1)
+            addPairProduct(&a12, p1.even, e2, p1.odd, o2)
+            addPairProduct(&a13, p1.even, e3, p1.odd, o3)
             let p2 = Format.widenPairsTwice(w2, block: b)
-            a20 += pairProduct(p2.even, e0, p2.odd, o0)
-            a21 += pairProduct(p2.even, e1, p2.odd, o1)
-            a22 += pairProduct(p2.even, e2, p2.odd, o2)
-            a23 += pairProduct(p2.even, e3, p2.odd, o3)
+            addPairProduct(&a20, p2.even, e0, p2.odd, o0)
+            addPairProduct(&a21, p2.even, e1, p2.odd, o1)
+            addPairProduct(&a22, p2.even, e2, p2.odd, o2)
+            addPairProduct(&a23, p2.even, e3, p2.odd, o3)
             let p3 = Format.widenPairsTwice(w3, block: b)
-            a30 += pairProduct(p3.even, e0, p3.odd, o0)
-            a31 += pairProduct(p3.even, e1, p3.odd, o1)
-            a32 += pairProduct(p3.even, e2, p3.odd, o2)
-            a33 += pairProduct(p3.even, e3, p3.odd, o3)
+            addPairProduct(&a30, p3.even, e0, p3.odd, o0)
+            addPairProduct(&a31, p3.even, e1, p3.odd, o1)
+            addPairProduct(&a32, p3.even, e2, p3.odd, o2)
+            addPairProduct(&a33, p3.even, e3, p3.odd, o3)
         }
         let h = x.halfWidth
         func store(_ acc: SIMD16<Float>, row: Int, pair: Int) {
@@ -386,10 +392,10 @@ enum TiledProduct<Format: WeightFormat> {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         for b in 0..<(n / 16) {
             let p = Format.widenPairs(w, block: b)
-            a0 += pairProduct(p.even, load8(xe0, b), p.odd, load8(xo0, b))
-            a1 += pairProduct(p.even, load8(xe1, b), p.odd, load8(xo1, b))
-            a2 += pairProduct(p.even, load8(xe2, b), p.odd, load8(xo2, b))
-            a3 += pairProduct(p.even, load8(xe3, b), p.odd, load8(xo3, b))
+            addPairProduct(&a0, p.even, load8(xe0, b), p.odd, load8(xo0, b))
+            addPairProduct(&a1, p.even, load8(xe1, b), p.odd, load8(xo1, b))
+            addPairProduct(&a2, p.even, load8(xe2, b), p.odd, load8(xo2, b))
+            addPairProduct(&a3, p.even, load8(xe3, b), p.odd, load8(xo3, b))
         }
         out[0] = finish(a0, w, n: n, xe: xe0, xo: xo0)
         out[outStride] = finish(a1, w, n: n, xe: xe1, xo: xo1)
@@ -398,7 +404,7 @@ enum TiledProduct<Format: WeightFormat> {
     }
 
     /// Four rows times one token: decode's rows longer than `streamRowLimit`, and prefill's
-    /// tokens left over after the last whole group of three in FMA builds (see `blockRows`).
+    /// tokens left over after the last whole group of two in FMA builds (see `blockRows`).
     /// Not inlined: inlined into its caller, LLVM
     /// split its vectors into halves and spilled accumulators to the stack, and the loop ran
     /// at two thirds of the speed. A call per four rows costs nothing.
@@ -411,13 +417,13 @@ enum TiledProduct<Format: WeightFormat> {
         for b in 0..<(n / 16) {
             let e = load8(xe, b), o = load8(xo, b)
             let p0 = Format.widenPairs(w0, block: b)
-            a0 += pairProduct(p0.even, e, p0.odd, o)
+            addPairProduct(&a0, p0.even, e, p0.odd, o)
             let p1 = Format.widenPairs(w1, block: b)
-            a1 += pairProduct(p1.even, e, p1.odd, o)
+            addPairProduct(&a1, p1.even, e, p1.odd, o)
             let p2 = Format.widenPairs(w2, block: b)
-            a2 += pairProduct(p2.even, e, p2.odd, o)
+            addPairProduct(&a2, p2.even, e, p2.odd, o)
             let p3 = Format.widenPairs(w3, block: b)
-            a3 += pairProduct(p3.even, e, p3.odd, o)
+            addPairProduct(&a3, p3.even, e, p3.odd, o)
         }
         out[0] = finish(a0, w0, n: n, xe: xe, xo: xo)
         out[1] = finish(a1, w1, n: n, xe: xe, xo: xo)
@@ -425,39 +431,36 @@ enum TiledProduct<Format: WeightFormat> {
         out[3] = finish(a3, w3, n: n, xe: xe, xo: xo)
     }
 
+    /// Four rows times two tokens: the prefill tile of FMA builds without AVX-512 (see
+    /// `prefillRows`). Eight accumulators, two widened weight vectors and four activation
+    /// vectors: fourteen of the sixteen ymm registers, so nothing goes to the stack.
     @inline(__always)
-    static func tile4x3(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
+    static func tile4x2(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
         let h = x.halfWidth
         let xe0 = x.even + token * h, xo0 = x.odd + token * h
         let xe1 = xe0 + h, xo1 = xo0 + h
-        let xe2 = xe1 + h, xo2 = xo1 + h
         let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
-        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>(), a02 = SIMD8<Float>()
-        var a10 = SIMD8<Float>(), a11 = SIMD8<Float>(), a12 = SIMD8<Float>()
-        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>(), a22 = SIMD8<Float>()
-        var a30 = SIMD8<Float>(), a31 = SIMD8<Float>(), a32 = SIMD8<Float>()
+        var a00 = SIMD8<Float>(), a01 = SIMD8<Float>()
+        var a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
+        var a20 = SIMD8<Float>(), a21 = SIMD8<Float>()
+        var a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
         for b in 0..<(n / 16) {
-            // Widen each weight group once and use it for all three tokens.
+            // Widen each weight group once and use it for both tokens.
             let e0 = load8(xe0, b), o0 = load8(xo0, b)
             let e1 = load8(xe1, b), o1 = load8(xo1, b)
-            let e2 = load8(xe2, b), o2 = load8(xo2, b)
             let p0 = Format.widenPairs(w0, block: b)
-            a00 += pairProduct(p0.even, e0, p0.odd, o0)
-            a01 += pairProduct(p0.even, e1, p0.odd, o1)
-            a02 += pairProduct(p0.even, e2, p0.odd, o2)
+            addPairProduct(&a00, p0.even, e0, p0.odd, o0)
+            addPairProduct(&a01, p0.even, e1, p0.odd, o1)
             let p1 = Format.widenPairs(w1, block: b)
-            a10 += pairProduct(p1.even, e0, p1.odd, o0)
-            a11 += pairProduct(p1.even, e1, p1.odd, o1)
-            a12 += pairProduct(p1.even, e2, p1.odd, o2)
+            addPairProduct(&a10, p1.even, e0, p1.odd, o0)
+            addPairProduct(&a11, p1.even, e1, p1.odd, o1)
             let p2 = Format.widenPairs(w2, block: b)
-            a20 += pairProduct(p2.even, e0, p2.odd, o0)
-            a21 += pairProduct(p2.even, e1, p2.odd, o1)
-            a22 += pairProduct(p2.even, e2, p2.odd, o2)
+            addPairProduct(&a20, p2.even, e0, p2.odd, o0)
+            addPairProduct(&a21, p2.even, e1, p2.odd, o1)
             let p3 = Format.widenPairs(w3, block: b)
-            a30 += pairProduct(p3.even, e0, p3.odd, o0)
-            a31 += pairProduct(p3.even, e1, p3.odd, o1)
-            a32 += pairProduct(p3.even, e2, p3.odd, o2)
+            addPairProduct(&a30, p3.even, e0, p3.odd, o0)
+            addPairProduct(&a31, p3.even, e1, p3.odd, o1)
         }
         out[0] = finish(a00, w0, n: n, xe: xe0, xo: xo0)
         out[1] = finish(a10, w1, n: n, xe: xe0, xo: xo0)
@@ -468,11 +471,6 @@ enum TiledProduct<Format: WeightFormat> {
         out1[1] = finish(a11, w1, n: n, xe: xe1, xo: xo1)
         out1[2] = finish(a21, w2, n: n, xe: xe1, xo: xo1)
         out1[3] = finish(a31, w3, n: n, xe: xe1, xo: xo1)
-        let out2 = out1 + outStride
-        out2[0] = finish(a02, w0, n: n, xe: xe2, xo: xo2)
-        out2[1] = finish(a12, w1, n: n, xe: xe2, xo: xo2)
-        out2[2] = finish(a22, w2, n: n, xe: xe2, xo: xo2)
-        out2[3] = finish(a32, w3, n: n, xe: xe2, xo: xo2)
     }
 
     /// Horizontal sum of the accumulator, then the pairs after the last full block of 16
@@ -494,31 +492,37 @@ enum TiledProduct<Format: WeightFormat> {
     }
 }
 
-/// `even · xEven + odd · xOdd`, the step every kernel adds to its accumulator.
+/// `acc + even · xEven + odd · xOdd`, the step every kernel takes per block of sixteen weights.
 ///
 /// Built with `-Xswiftc -DSWIFTLLAMA_FMA` (together with a `-target-cpu` that has FMA,
-/// see README.md), the second product is fused into the addition: one rounding less, and
-/// one instruction less, which prefill feels. Without FMA hardware `addingProduct` is a
-/// library call per lane, hundreds of times slower, so it is never the default.
+/// see README.md), both products are fused into the accumulator, one after the other: two
+/// instructions and no temporary. An earlier form, `acc + (even · xEven + odd · xOdd)` with
+/// the second product fused, needed a register for the sum of the pair, and LLVM scheduled
+/// all of a tile's pairs before their additions: the 4 × 3 prefill tile kept twelve such
+/// sums beside twelve accumulators, spilled to the stack on every block, and ran at a third
+/// of an AMD Zen 3 core's peak; chained, four rows × two tokens run at 26-31 G multiply-adds
+/// per second there, against 50. Without FMA hardware `addingProduct` is a library call
+/// per lane, hundreds of times slower, so the default build adds the plain products, the
+/// pair first.
 @inline(__always)
-func pairProduct(_ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
-                 _ odd: SIMD8<Float>, _ xOdd: SIMD8<Float>) -> SIMD8<Float> {
+func addPairProduct(_ acc: inout SIMD8<Float>, _ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
+                    _ odd: SIMD8<Float>, _ xOdd: SIMD8<Float>) {
     #if SWIFTLLAMA_FMA
-    return (even * xEven).addingProduct(odd, xOdd)
+    acc = acc.addingProduct(even, xEven).addingProduct(odd, xOdd)
     #else
-    return even * xEven + odd * xOdd
+    acc += even * xEven + odd * xOdd
     #endif
 }
 
-/// `pairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x8`): the same
+/// `addPairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x8`): the same
 /// operations lane by lane.
 @inline(__always)
-func pairProduct(_ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
-                 _ odd: SIMD16<Float>, _ xOdd: SIMD16<Float>) -> SIMD16<Float> {
+func addPairProduct(_ acc: inout SIMD16<Float>, _ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
+                    _ odd: SIMD16<Float>, _ xOdd: SIMD16<Float>) {
     #if SWIFTLLAMA_FMA
-    return (even * xEven).addingProduct(odd, xOdd)
+    acc = acc.addingProduct(even, xEven).addingProduct(odd, xOdd)
     #else
-    return even * xEven + odd * xOdd
+    acc += even * xEven + odd * xOdd
     #endif
 }
 

@@ -9,9 +9,9 @@ import Foundation
 /// to attend to) becomes all zeros rather than NaN.
 /// - Complexity: O(n), no allocation.
 public func softmax(_ x: UnsafeMutableBufferPointer<Float>) {
-    guard !x.isEmpty else { return }
-    var maximum = -Float.infinity
-    for v in x where v > maximum { maximum = v }
+    guard let base = x.baseAddress, !x.isEmpty else { return }
+    let count = x.count
+    let maximum = largest(base, count: count)
     guard maximum > -Float.infinity else {
         for i in x.indices { x[i] = 0 }
         return
@@ -19,8 +19,6 @@ public func softmax(_ x: UnsafeMutableBufferPointer<Float>) {
     // Eight at a time with `exponential8`: attention runs this over every cached position
     // of every head, and a call to the C library's expf per score cost more than the
     // scores themselves at 4,000 positions.
-    guard let base = x.baseAddress else { return }
-    let count = x.count
     var sums = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
@@ -42,6 +40,28 @@ public func softmax(_ x: UnsafeMutableBufferPointer<Float>) {
     }
     let inverse = 1 / sum
     for j in 0..<count { base[j] *= inverse }
+}
+
+/// The largest of `count` floats, NaNs skipped (`-infinity` if there is nothing else).
+///
+/// Eight lanes at a time: a scalar loop with a comparison per element took about a fifth of
+/// softmax's time at 4,000 positions. The maximum is exact whatever the order, so the result
+/// is the scalar loop's.
+@inline(__always)
+func largest(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count {
+        let v = load8(x + i, 0)
+        lanes.replace(with: v, where: v .> lanes)  // a NaN lane compares false: skipped
+        i += 8
+    }
+    var maximum = lanes.max()
+    while i < count {
+        if x[i] > maximum { maximum = x[i] }
+        i += 1
+    }
+    return maximum
 }
 
 /// `e^x` for eight floats at once: within 3e-7 relative of `expf` over x ≤ 0, the range
