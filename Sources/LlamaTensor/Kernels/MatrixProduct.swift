@@ -445,7 +445,17 @@ enum TiledProduct<Format: WeightFormat> {
         var a10 = SIMD8<Float>(), a11 = SIMD8<Float>()
         var a20 = SIMD8<Float>(), a21 = SIMD8<Float>()
         var a30 = SIMD8<Float>(), a31 = SIMD8<Float>()
-        for b in 0..<(n / 16) {
+        // The loop has a second exit, on the weight pointer, that ends it exactly when the
+        // count does. It is there for LLVM: with `-target-cpu znver3` it unrolls a loop with
+        // one exit twice, schedules the two copies into each other and spills accumulators;
+        // a loop with two exits it leaves alone, and this one then has no stack accesses
+        // (on one Zen 3 core: 22-35 G multiply-adds per second against 21-29 unrolled, in
+        // alternating runs).
+        let blocks = n / 16
+        let blockBytes = 16 * Format.byteSize
+        let lastBlock = w0 + (blocks - 1) * blockBytes
+        var b = 0
+        while b < blocks {
             // Widen each weight group once and use it for both tokens.
             let e0 = load8(xe0, b), o0 = load8(xo0, b)
             let e1 = load8(xe1, b), o1 = load8(xo1, b)
@@ -461,6 +471,8 @@ enum TiledProduct<Format: WeightFormat> {
             let p3 = Format.widenPairs(w3, block: b)
             addPairProduct(&a30, p3.even, e0, p3.odd, o0)
             addPairProduct(&a31, p3.even, e1, p3.odd, o1)
+            if w0 + b &* blockBytes == lastBlock { break }
+            b += 1
         }
         out[0] = finish(a00, w0, n: n, xe: xe0, xo: xo0)
         out[1] = finish(a10, w1, n: n, xe: xe0, xo: xo0)
