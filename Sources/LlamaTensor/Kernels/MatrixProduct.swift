@@ -223,11 +223,10 @@ enum TiledProduct<Format: WeightFormat> {
     /// with AVX2 or later) hold a `SIMD8` in one register, and there four rows × two tokens
     /// (`tile4x2`) share each widened weight group between two tokens and each activation
     /// load among four rows. Its predecessor, 4 × 3, needs twelve accumulators beside four
-    /// widened pairs and six activation vectors: more than AVX2's sixteen ymm registers,
-    /// and it spilled on every block. On one AMD Zen 3 core, 4 × 2 ran at 26-31 G
-    /// multiply-adds per second where 4 × 3 ran at 15-20 (both with `addPairProduct`'s
-    /// chained form; 2 × 4 17-29, 4 × 2 with the old pair-then-add form 19-22, one row ×
-    /// six or eight tokens under 14).
+    /// widened pairs and six activation vectors (and, in LLVM's schedule, a register for
+    /// each pair's sum): more than AVX2's sixteen ymm registers, and it spilled on every
+    /// block, at 15-20 G multiply-adds per second on one AMD Zen 3 core. 4 × 2 runs at
+    /// 22-28 there (see also the loop's second exit in `tile4x2`).
     /// Builds that also pass `-DSWIFTLLAMA_AVX512` (with a `-target-cpu` that has AVX-512,
     /// such as `znver4`) run four rows × eight tokens on 512-bit registers (`tile4x8`); its
     /// predecessor, eight rows × three tokens on 512-bit registers, had measured 38% faster
@@ -449,8 +448,7 @@ enum TiledProduct<Format: WeightFormat> {
         // count does. It is there for LLVM: with `-target-cpu znver3` it unrolls a loop with
         // one exit twice, schedules the two copies into each other and spills accumulators;
         // a loop with two exits it leaves alone, and this one then has no stack accesses
-        // (on one Zen 3 core: 22-35 G multiply-adds per second against 21-29 unrolled, in
-        // alternating runs).
+        // (on one Zen 3 core: 22-28 G multiply-adds per second against 19-22 unrolled).
         let blocks = n / 16
         let blockBytes = 16 * Format.byteSize
         let lastBlock = w0 + (blocks - 1) * blockBytes
@@ -504,23 +502,25 @@ enum TiledProduct<Format: WeightFormat> {
     }
 }
 
-/// `acc + even · xEven + odd · xOdd`, the step every kernel takes per block of sixteen weights.
+/// `acc + (even · xEven + odd · xOdd)`, the step every kernel takes per block of sixteen
+/// weights: the pair's sum first, then one addition to the accumulator.
 ///
 /// Built with `-Xswiftc -DSWIFTLLAMA_FMA` (together with a `-target-cpu` that has FMA,
-/// see README.md), both products are fused into the accumulator, one after the other: two
-/// instructions and no temporary. An earlier form, `acc + (even · xEven + odd · xOdd)` with
-/// the second product fused, needed a register for the sum of the pair, and LLVM scheduled
-/// all of a tile's pairs before their additions: the 4 × 3 prefill tile kept twelve such
-/// sums beside twelve accumulators, spilled to the stack on every block, and ran at a third
-/// of an AMD Zen 3 core's peak; chained, four rows × two tokens run at 26-31 G multiply-adds
-/// per second there, against 50. Without FMA hardware `addingProduct` is a library call
-/// per lane, hundreds of times slower, so the default build adds the plain products, the
-/// pair first.
+/// see README.md), the second product is fused into the pair's sum: one rounding less, and
+/// one instruction less. Without FMA hardware `addingProduct` is a library call per lane,
+/// hundreds of times slower, so it is never the default.
+///
+/// Fusing both products into the accumulator instead (two fused multiply-adds in a row,
+/// no temporary) was measured on AMD Zen 3 and not kept. It made the 4 × 2 prefill tile
+/// about 15% faster, but each accumulator then waits for two fused multiply-adds per block
+/// (8 cycles) instead of one addition (3): decode's one-row kernel (`dotOne`) fell from
+/// 31-34 to 14-15 GB/s on a core with the weights in cache, and the two-stream decode walk
+/// from 9.0-10.0 to 7.4-9.1 tokens/s for the 1B shape.
 @inline(__always)
 func addPairProduct(_ acc: inout SIMD8<Float>, _ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
                     _ odd: SIMD8<Float>, _ xOdd: SIMD8<Float>) {
     #if SWIFTLLAMA_FMA
-    acc = acc.addingProduct(even, xEven).addingProduct(odd, xOdd)
+    acc += (even * xEven).addingProduct(odd, xOdd)
     #else
     acc += even * xEven + odd * xOdd
     #endif
@@ -532,7 +532,7 @@ func addPairProduct(_ acc: inout SIMD8<Float>, _ even: SIMD8<Float>, _ xEven: SI
 func addPairProduct(_ acc: inout SIMD16<Float>, _ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
                     _ odd: SIMD16<Float>, _ xOdd: SIMD16<Float>) {
     #if SWIFTLLAMA_FMA
-    acc = acc.addingProduct(even, xEven).addingProduct(odd, xOdd)
+    acc += (even * xEven).addingProduct(odd, xOdd)
     #else
     acc += even * xEven + odd * xOdd
     #endif
