@@ -102,7 +102,7 @@ enum TiledProduct<Format: WeightFormat> {
         var acc = SIMD8<Float>()
         for b in 0..<(n / 16) {
             let p = Format.widenPairs(w, block: b)
-            addPairProduct(&acc, p.even, load8(xe, b), p.odd, load8(xo, b))
+            acc += pairProduct(p.even, load8(xe, b), p.odd, load8(xo, b))
         }
         return finish(acc, w, n: n, xe: xe, xo: xo)
         // doc: end
@@ -194,8 +194,8 @@ enum TiledProduct<Format: WeightFormat> {
             for i in 0..<count {
                 let p = Format.widenPairs(row, block: b), q = Format.widenPairs(row, block: b + 1)
                 var acc = sums[i]
-                addPairProduct(&acc, p.even, e0, p.odd, o0)
-                addPairProduct(&acc, q.even, e1, q.odd, o1)
+                acc += pairProduct(p.even, e0, p.odd, o0)
+                acc += pairProduct(q.even, e1, q.odd, o1)
                 sums[i] = acc
                 row += rowStride
             }
@@ -205,7 +205,7 @@ enum TiledProduct<Format: WeightFormat> {
             let e0 = load8(xe, b), o0 = load8(xo, b)
             for i in 0..<count {
                 let p = Format.widenPairs(w + i * rowStride, block: b)
-                addPairProduct(&sums[i], p.even, e0, p.odd, o0)
+                sums[i] += pairProduct(p.even, e0, p.odd, o0)
             }
         }
         for i in 0..<count {
@@ -346,25 +346,25 @@ enum TiledProduct<Format: WeightFormat> {
             let e2 = load16(pe2, b), o2 = load16(po2, b)
             let e3 = load16(pe3, b), o3 = load16(po3, b)
             let p0 = Format.widenPairsTwice(w0, block: b)
-            addPairProduct(&a00, p0.even, e0, p0.odd, o0)
-            addPairProduct(&a01, p0.even, e1, p0.odd, o1)
-            addPairProduct(&a02, p0.even, e2, p0.odd, o2)
-            addPairProduct(&a03, p0.even, e3, p0.odd, o3)
+            a00 += pairProduct(p0.even, e0, p0.odd, o0)
+            a01 += pairProduct(p0.even, e1, p0.odd, o1)
+            a02 += pairProduct(p0.even, e2, p0.odd, o2)
+            a03 += pairProduct(p0.even, e3, p0.odd, o3)
             let p1 = Format.widenPairsTwice(w1, block: b)
-            addPairProduct(&a10, p1.even, e0, p1.odd, o0)
-            addPairProduct(&a11, p1.even, e1, p1.odd, o1)
-            addPairProduct(&a12, p1.even, e2, p1.odd, o2)
-            addPairProduct(&a13, p1.even, e3, p1.odd, o3)
+            a10 += pairProduct(p1.even, e0, p1.odd, o0)
+            a11 += pairProduct(p1.even, e1, p1.odd, o1)
+            a12 += pairProduct(p1.even, e2, p1.odd, o2)
+            a13 += pairProduct(p1.even, e3, p1.odd, o3)
             let p2 = Format.widenPairsTwice(w2, block: b)
-            addPairProduct(&a20, p2.even, e0, p2.odd, o0)
-            addPairProduct(&a21, p2.even, e1, p2.odd, o1)
-            addPairProduct(&a22, p2.even, e2, p2.odd, o2)
-            addPairProduct(&a23, p2.even, e3, p2.odd, o3)
+            a20 += pairProduct(p2.even, e0, p2.odd, o0)
+            a21 += pairProduct(p2.even, e1, p2.odd, o1)
+            a22 += pairProduct(p2.even, e2, p2.odd, o2)
+            a23 += pairProduct(p2.even, e3, p2.odd, o3)
             let p3 = Format.widenPairsTwice(w3, block: b)
-            addPairProduct(&a30, p3.even, e0, p3.odd, o0)
-            addPairProduct(&a31, p3.even, e1, p3.odd, o1)
-            addPairProduct(&a32, p3.even, e2, p3.odd, o2)
-            addPairProduct(&a33, p3.even, e3, p3.odd, o3)
+            a30 += pairProduct(p3.even, e0, p3.odd, o0)
+            a31 += pairProduct(p3.even, e1, p3.odd, o1)
+            a32 += pairProduct(p3.even, e2, p3.odd, o2)
+            a33 += pairProduct(p3.even, e3, p3.odd, o3)
         }
         let h = x.halfWidth
         func store(_ acc: SIMD16<Float>, row: Int, pair: Int) {
@@ -391,10 +391,10 @@ enum TiledProduct<Format: WeightFormat> {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         for b in 0..<(n / 16) {
             let p = Format.widenPairs(w, block: b)
-            addPairProduct(&a0, p.even, load8(xe0, b), p.odd, load8(xo0, b))
-            addPairProduct(&a1, p.even, load8(xe1, b), p.odd, load8(xo1, b))
-            addPairProduct(&a2, p.even, load8(xe2, b), p.odd, load8(xo2, b))
-            addPairProduct(&a3, p.even, load8(xe3, b), p.odd, load8(xo3, b))
+            a0 += pairProduct(p.even, load8(xe0, b), p.odd, load8(xo0, b))
+            a1 += pairProduct(p.even, load8(xe1, b), p.odd, load8(xo1, b))
+            a2 += pairProduct(p.even, load8(xe2, b), p.odd, load8(xo2, b))
+            a3 += pairProduct(p.even, load8(xe3, b), p.odd, load8(xo3, b))
         }
         out[0] = finish(a0, w, n: n, xe: xe0, xo: xo0)
         out[outStride] = finish(a1, w, n: n, xe: xe1, xo: xo1)
@@ -416,13 +416,13 @@ enum TiledProduct<Format: WeightFormat> {
         for b in 0..<(n / 16) {
             let e = load8(xe, b), o = load8(xo, b)
             let p0 = Format.widenPairs(w0, block: b)
-            addPairProduct(&a0, p0.even, e, p0.odd, o)
+            a0 += pairProduct(p0.even, e, p0.odd, o)
             let p1 = Format.widenPairs(w1, block: b)
-            addPairProduct(&a1, p1.even, e, p1.odd, o)
+            a1 += pairProduct(p1.even, e, p1.odd, o)
             let p2 = Format.widenPairs(w2, block: b)
-            addPairProduct(&a2, p2.even, e, p2.odd, o)
+            a2 += pairProduct(p2.even, e, p2.odd, o)
             let p3 = Format.widenPairs(w3, block: b)
-            addPairProduct(&a3, p3.even, e, p3.odd, o)
+            a3 += pairProduct(p3.even, e, p3.odd, o)
         }
         out[0] = finish(a0, w0, n: n, xe: xe, xo: xo)
         out[1] = finish(a1, w1, n: n, xe: xe, xo: xo)
@@ -448,7 +448,8 @@ enum TiledProduct<Format: WeightFormat> {
         // count does. It is there for LLVM: with `-target-cpu znver3` it unrolls a loop with
         // one exit twice, schedules the two copies into each other and spills accumulators;
         // a loop with two exits it leaves alone, and this one then has no stack accesses
-        // (on one Zen 3 core: 22-28 G multiply-adds per second against 19-22 unrolled).
+        // (on one Zen 3 core: 22-28 G multiply-adds per second against 19-22 unrolled). An
+        // exit on `b` itself does not work: LLVM folds it into the loop's own condition.
         let blocks = n / 16
         let blockBytes = 16 * Format.byteSize
         let lastBlock = w0 + (blocks - 1) * blockBytes
@@ -458,17 +459,17 @@ enum TiledProduct<Format: WeightFormat> {
             let e0 = load8(xe0, b), o0 = load8(xo0, b)
             let e1 = load8(xe1, b), o1 = load8(xo1, b)
             let p0 = Format.widenPairs(w0, block: b)
-            addPairProduct(&a00, p0.even, e0, p0.odd, o0)
-            addPairProduct(&a01, p0.even, e1, p0.odd, o1)
+            a00 += pairProduct(p0.even, e0, p0.odd, o0)
+            a01 += pairProduct(p0.even, e1, p0.odd, o1)
             let p1 = Format.widenPairs(w1, block: b)
-            addPairProduct(&a10, p1.even, e0, p1.odd, o0)
-            addPairProduct(&a11, p1.even, e1, p1.odd, o1)
+            a10 += pairProduct(p1.even, e0, p1.odd, o0)
+            a11 += pairProduct(p1.even, e1, p1.odd, o1)
             let p2 = Format.widenPairs(w2, block: b)
-            addPairProduct(&a20, p2.even, e0, p2.odd, o0)
-            addPairProduct(&a21, p2.even, e1, p2.odd, o1)
+            a20 += pairProduct(p2.even, e0, p2.odd, o0)
+            a21 += pairProduct(p2.even, e1, p2.odd, o1)
             let p3 = Format.widenPairs(w3, block: b)
-            addPairProduct(&a30, p3.even, e0, p3.odd, o0)
-            addPairProduct(&a31, p3.even, e1, p3.odd, o1)
+            a30 += pairProduct(p3.even, e0, p3.odd, o0)
+            a31 += pairProduct(p3.even, e1, p3.odd, o1)
             if w0 + b &* blockBytes == lastBlock { break }
             b += 1
         }
@@ -502,39 +503,38 @@ enum TiledProduct<Format: WeightFormat> {
     }
 }
 
-/// `acc + (even · xEven + odd · xOdd)`, the step every kernel takes per block of sixteen
-/// weights: the pair's sum first, then one addition to the accumulator.
+/// `even · xEven + odd · xOdd`, the step every kernel adds to its accumulator.
 ///
 /// Built with `-Xswiftc -DSWIFTLLAMA_FMA` (together with a `-target-cpu` that has FMA,
-/// see README.md), the second product is fused into the pair's sum: one rounding less, and
-/// one instruction less. Without FMA hardware `addingProduct` is a library call per lane,
-/// hundreds of times slower, so it is never the default.
+/// see README.md), the second product is fused into the addition: one rounding less, and
+/// one instruction less, which prefill feels. Without FMA hardware `addingProduct` is a
+/// library call per lane, hundreds of times slower, so it is never the default.
 ///
-/// Fusing both products into the accumulator instead (two fused multiply-adds in a row,
-/// no temporary) was measured on AMD Zen 3 and not kept. It made the 4 × 2 prefill tile
-/// about 15% faster, but each accumulator then waits for two fused multiply-adds per block
-/// (8 cycles) instead of one addition (3): decode's one-row kernel (`dotOne`) fell from
-/// 31-34 to 14-15 GB/s on a core with the weights in cache, and the two-stream decode walk
-/// from 9.0-10.0 to 7.4-9.1 tokens/s for the 1B shape.
+/// Fusing both products straight into the accumulator instead (two fused multiply-adds in
+/// a row, no register for the pair's sum) was measured on AMD Zen 3 and not kept. It made
+/// the 4 × 2 prefill tile about 15% faster, but each accumulator then waits for two fused
+/// multiply-adds per block (8 cycles) instead of one addition (3): decode's one-row kernel
+/// (`dotOne`) fell from 31-34 to 14-15 GB/s on a core with the weights in cache, and the
+/// two-stream decode walk from 9.0-10.0 to 7.4-9.1 tokens/s for the 1B shape.
 @inline(__always)
-func addPairProduct(_ acc: inout SIMD8<Float>, _ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
-                    _ odd: SIMD8<Float>, _ xOdd: SIMD8<Float>) {
+func pairProduct(_ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
+                 _ odd: SIMD8<Float>, _ xOdd: SIMD8<Float>) -> SIMD8<Float> {
     #if SWIFTLLAMA_FMA
-    acc += (even * xEven).addingProduct(odd, xOdd)
+    return (even * xEven).addingProduct(odd, xOdd)
     #else
-    acc += even * xEven + odd * xOdd
+    return even * xEven + odd * xOdd
     #endif
 }
 
-/// `addPairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x8`): the same
+/// `pairProduct` on two tokens' lanes at once (see `TiledProduct.tile4x8`): the same
 /// operations lane by lane.
 @inline(__always)
-func addPairProduct(_ acc: inout SIMD16<Float>, _ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
-                    _ odd: SIMD16<Float>, _ xOdd: SIMD16<Float>) {
+func pairProduct(_ even: SIMD16<Float>, _ xEven: SIMD16<Float>,
+                 _ odd: SIMD16<Float>, _ xOdd: SIMD16<Float>) -> SIMD16<Float> {
     #if SWIFTLLAMA_FMA
-    acc += (even * xEven).addingProduct(odd, xOdd)
+    return (even * xEven).addingProduct(odd, xOdd)
     #else
-    acc += even * xEven + odd * xOdd
+    return even * xEven + odd * xOdd
     #endif
 }
 
