@@ -116,14 +116,14 @@ struct KernelTests {
 
     /// Decode's walk is chosen from the processor: four streams per thread on Intel and on
     /// AMD Zen 1 (family 23, models below 0x30) and Zen 3 EPYC (family 25, models below
-    /// 0x10), two on anything else (Zen 2, other Zen 3, Zen 4 and 5, ARM, unknown). The
+    /// 0x10, with the parts' sums in registers), two on anything else (Zen 2, other Zen 3, Zen 4 and 5, ARM, unknown). The
     /// processor is the first block of `/proc/cpuinfo`; ARM's has no `vendor_id`.
     @Test func decodeWalkFollowsTheProcessor() {
         typealias Processor = DecodeWalk.Processor
         #expect(DecodeWalk.forProcessor(Processor(vendor: "GenuineIntel", family: 6, model: 207)) == .fourStreams)
         #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 23, model: 1)) == .fourStreams)
         #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 23, model: 0x31)) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 1)) == .fourStreams)
+        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 1)) == .fourStreamsInRegisters)
         #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 0x21)) == .twoStreams)
         #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 17)) == .twoStreams)
         #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25)) == .twoStreams)

@@ -27,14 +27,25 @@ import Foundation
 /// - AMD Zen 3 (EPYC Milan, family 25 model 1): like Intel too. In alternating runs of the
 ///   1B shape, four streams were faster in every pair: bf16 9.0-11.6 tokens/s against
 ///   7.6-9.3 with two (default build), Q8_0 15.1-15.2 against 10.2-11.1, and with
-///   `-target-cpu znver3 -DSWIFTLLAMA_FMA` bf16 9.4-10.4 against 8.1-8.6.
+///   `-target-cpu znver3 -DSWIFTLLAMA_FMA` bf16 9.4-10.4 against 8.1-8.6. There the four
+///   parts also keep their running sums in registers (`tile4x1` with the parts' stride)
+///   rather than in memory (`streamRows`): this core retires about four instructions per
+///   cycle on these loops, and the sums' loads and stores are four of the default build's
+///   38 instructions per weight line per row. In nine alternating pairs of runs the 1B shape
+///   decoded at 9.4-11.6 tokens/s (median 10.5) against 8.1-11.7 (median 9.2) in the
+///   default build, faster in eight pairs; in four pairs with znver3 + FMA, 11.6-14.0
+///   against 10.6-12.3, faster in all four.
 enum DecodeWalk: String, CaseIterable, Sendable {
     /// Two streams per thread at most: the walk measured on AMD Zen 4.
     case twoStreams = "two"
     /// Four streams per thread: the walk measured on Intel Xeon.
     case fourStreams = "four"
+    /// Four streams per thread with each part's running sum in registers: the walk
+    /// measured on AMD Zen 3.
+    case fourStreamsInRegisters = "four-in-registers"
 
-    /// The walk for this process: `SWIFTLLAMA_DECODE_WALK=two` or `four` when set (for
+    /// The walk for this process: `SWIFTLLAMA_DECODE_WALK=two`, `four` or
+    /// `four-in-registers` when set (for
     /// comparing the walks on one machine; other values are ignored), else the walk
     /// measured best for this processor (`forProcessor`).
     static let current: DecodeWalk = {
@@ -47,7 +58,8 @@ enum DecodeWalk: String, CaseIterable, Sendable {
 
     /// The walk measured best for `processor`: four streams on Intel, on AMD's first Zen
     /// generation (family 23, models below 0x30: Zen and Zen+) and on Zen 3 EPYC (family
-    /// 25, models below 0x10: Milan); two on everything else, which includes Zen 4 and
+    /// 25, models below 0x10: Milan; there with the sums in registers, a walk not measured
+    /// on the others); two on everything else, which includes Zen 4 and
     /// Zen 5 and processors we cannot identify (ARM, macOS). Zen 2 (family 23, models from
     /// 0x30) and the other Zen 3 models (family 25, models 0x20-0x5F: desktop and laptop
     /// parts) were never measured and keep two.
@@ -58,7 +70,7 @@ enum DecodeWalk: String, CaseIterable, Sendable {
         case "AuthenticAMD" where processor.family == 23 && (processor.model ?? .max) < 0x30:
             return .fourStreams
         case "AuthenticAMD" where processor.family == 25 && (processor.model ?? .max) < 0x10:
-            return .fourStreams
+            return .fourStreamsInRegisters
         default:
             return .twoStreams
         }
@@ -69,7 +81,7 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     var sideBySideParts: Int {
         switch self {
         case .twoStreams: return 2
-        case .fourStreams: return 4
+        case .fourStreams, .fourStreamsInRegisters: return 4
         }
     }
 
@@ -85,7 +97,7 @@ enum DecodeWalk: String, CaseIterable, Sendable {
             #else
             return 4096
             #endif
-        case .fourStreams:
+        case .fourStreams, .fourStreamsInRegisters:
             return 256
         }
     }
@@ -93,11 +105,15 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     /// Whether Q8_0 decode reads a share of at least `sideBySideMinimum` rows as four
     /// quarters side by side (`Q8Product.fourRows`). On AMD it reads one row at a time:
     /// two halves there measured 1% faster, within noise.
-    var quantizedInQuarters: Bool { self == .fourStreams }
+    var quantizedInQuarters: Bool { sideBySideParts == 4 }
 
     /// Whether rows of 4,097 to 8,192 columns keep their four running sums in registers
     /// (`tile4x1`) rather than in memory (`streamRows`).
-    var mediumRowsInRegisters: Bool { self == .fourStreams }
+    var mediumRowsInRegisters: Bool { sideBySideParts == 4 }
+
+    /// Whether the parts of a share of short rows keep their running sums in registers
+    /// (`tile4x1`, one row of each part per call) rather than in memory (`streamRows`).
+    var sideBySideInRegisters: Bool { self == .fourStreamsInRegisters }
 
     /// What `/proc/cpuinfo` says about the first processor: enough to choose a walk.
     struct Processor: Equatable {

@@ -60,7 +60,7 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
 ///
 /// Decode (one token) walks one, two or four weight rows at a time (see `decodeRows` and
 /// `streamRows`). Prefill's tile depends on the registers the build
-/// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 3 tokens with FMA
+/// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 2 tokens with FMA
 /// (AVX2), 4 rows × 8 tokens with AVX-512.
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
@@ -124,7 +124,9 @@ enum TiledProduct<Format: WeightFormat> {
     ///   share of at least `walk.sideBySideMinimum` rows is cut into `walk.sideBySideParts`
     ///   equal parts walked side by side: several long sequential streams keep more memory
     ///   requests in flight than one (on AMD the default build's 1B decode is 7% faster
-    ///   with two; on Intel, 20-50% with four in most alternating runs). Smaller shares go one row at a time.
+    ///   with two; on Intel, 20-50% with four in most alternating runs). On AMD Zen 3 the
+    ///   four parts go through `tile4x1`, sums in registers (`walk.sideBySideInRegisters`),
+    ///   elsewhere through `streamRows`. Smaller shares go one row at a time.
     ///
     /// Measured on AMD and slower there: four adjacent short rows (each row is then a single
     /// 4 KiB page, and the prefetchers never get going on it), and halves or quarters only
@@ -151,9 +153,16 @@ enum TiledProduct<Format: WeightFormat> {
                 }
             } else if n <= singleRowLimit && range.count >= walk.sideBySideMinimum {
                 let parts = walk.sideBySideParts, part = range.count / parts
-                for i in r..<(r + part) {
-                    streamRows(parts, base + i * rowBytes, rowStride: part * rowBytes, n: n, x, token: 0,
-                               sums: sums, out: out + i, outStride: part)
+                if walk.sideBySideInRegisters && parts == 4 {
+                    for i in r..<(r + part) {
+                        tile4x1(base + i * rowBytes, rowBytes: part * rowBytes, n: n, x, token: 0,
+                                out: out + i, outStride: part)
+                    }
+                } else {
+                    for i in r..<(r + part) {
+                        streamRows(parts, base + i * rowBytes, rowStride: part * rowBytes, n: n, x, token: 0,
+                                   sums: sums, out: out + i, outStride: part)
+                    }
                 }
                 r += parts * part
             }
@@ -402,14 +411,16 @@ enum TiledProduct<Format: WeightFormat> {
         out[3 * outStride] = finish(a3, w, n: n, xe: xe3, xo: xo3)
     }
 
-    /// Four rows times one token: decode's rows longer than `streamRowLimit`, and prefill's
-    /// tokens left over after the last whole group of two in FMA builds (see `blockRows`).
+    /// Four rows `rowBytes` apart times one token, row `i`'s result to `out[i * outStride]`:
+    /// decode's rows longer than `streamRowLimit`, the parts of a share read side by side
+    /// where `DecodeWalk.sideBySideInRegisters` (rows a part apart), and prefill's tokens
+    /// left over after the last whole group of two in FMA builds (see `blockRows`).
     /// Not inlined: inlined into its caller, LLVM
     /// split its vectors into halves and spilled accumulators to the stack, and the loop ran
     /// at two thirds of the speed. A call per four rows costs nothing.
     @inline(never)
     static func tile4x1(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
-                        token: Int, out: UnsafeMutablePointer<Float>) {
+                        token: Int, out: UnsafeMutablePointer<Float>, outStride: Int = 1) {
         let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
         let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
@@ -425,9 +436,9 @@ enum TiledProduct<Format: WeightFormat> {
             a3 += pairProduct(p3.even, e, p3.odd, o)
         }
         out[0] = finish(a0, w0, n: n, xe: xe, xo: xo)
-        out[1] = finish(a1, w1, n: n, xe: xe, xo: xo)
-        out[2] = finish(a2, w2, n: n, xe: xe, xo: xo)
-        out[3] = finish(a3, w3, n: n, xe: xe, xo: xo)
+        out[outStride] = finish(a1, w1, n: n, xe: xe, xo: xo)
+        out[2 * outStride] = finish(a2, w2, n: n, xe: xe, xo: xo)
+        out[3 * outStride] = finish(a3, w3, n: n, xe: xe, xo: xo)
     }
 
     /// Four rows times two tokens: the prefill tile of FMA builds without AVX-512 (see
