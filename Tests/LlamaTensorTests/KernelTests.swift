@@ -116,8 +116,9 @@ struct KernelTests {
 
     /// Decode's walk is chosen from the processor: four streams per thread on Intel and on
     /// AMD Zen 1 (family 23, models below 0x30) and Zen 3 EPYC (family 25, models below
-    /// 0x10, with the parts' sums in registers), two on anything else (Zen 2, other Zen 3, Zen 4 and 5, ARM, unknown). The
-    /// processor is the first block of `/proc/cpuinfo`; ARM's has no `vendor_id`.
+    /// 0x10, with the parts' sums in registers), two on anything else (Zen 2, other Zen 3,
+    /// Zen 4 and 5, ARM, unknown). The processor is the first block of `/proc/cpuinfo`;
+    /// ARM's has no `vendor_id`.
     @Test func decodeWalkFollowsTheProcessor() {
         typealias Processor = DecodeWalk.Processor
         #expect(DecodeWalk.forProcessor(Processor(vendor: "GenuineIntel", family: 6, model: 207)) == .fourStreams)

@@ -45,9 +45,8 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     case fourStreamsInRegisters = "four-in-registers"
 
     /// The walk for this process: `SWIFTLLAMA_DECODE_WALK=two`, `four` or
-    /// `four-in-registers` when set (for
-    /// comparing the walks on one machine; other values are ignored), else the walk
-    /// measured best for this processor (`forProcessor`).
+    /// `four-in-registers` when set (for comparing the walks on one machine; other values
+    /// are ignored), else the walk measured best for this processor (`forProcessor`).
     static let current: DecodeWalk = {
         if let name = ProcessInfo.processInfo.environment["SWIFTLLAMA_DECODE_WALK"],
            let walk = DecodeWalk(rawValue: name) {
