@@ -9,7 +9,13 @@ private let path = "/dev/shm/swiftllama-fuzz-\(getpid()).gguf"
 public func fuzzGGUF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
     guard let file = try? GGUFFile(url: URL(fileURLWithPath: path)) else { return 0 }
-    for key in file.metadataKeys { _ = file.metadata[key]?.summary }
+    for key in file.metadataKeys {
+        _ = file.metadata[key]?.summary
+        // A numeric array is a view of the mapping: both of its ends must be readable.
+        if let elements = file.metadata[key]?.numericArray, let last = elements.indices.last {
+            _ = (elements[0], elements[last])
+        }
+    }
     // Every tensor of the table either views bytes inside the file or throws.
     for info in file.tensors {
         if let tensor = try? file.tensor(named: info.name) { read(tensor) }

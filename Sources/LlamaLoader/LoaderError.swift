@@ -79,3 +79,18 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension LoaderError {
+    /// The longest input, in Unicode scalars, that an error quotes whole.
+    package static let excerptLength = 80
+
+    /// `text` as an error message quotes it: whole when it is short, otherwise its first
+    /// `excerptLength` scalars, "…" and its size, so that a 10 MB string from a file makes a
+    /// one-line error, not a 10 MB one.
+    package static func excerpt(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let end = scalars.index(scalars.startIndex, offsetBy: excerptLength, limitedBy: scalars.endIndex),
+              end != scalars.endIndex else { return text }
+        return String(scalars[..<end]) + "… (\(text.utf8.count) bytes)"
+    }
+}

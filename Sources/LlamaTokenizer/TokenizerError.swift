@@ -12,6 +12,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     case emptyRanksFile(source: String)
     /// A line's first field is not valid standard base64 (or decodes to no bytes).
     case invalidBase64(source: String, line: Int)
+    /// A line's token is longer than the tokenizer accepts (`limit` bytes).
+    case tokenTooLong(source: String, line: Int, length: Int, limit: Int)
     /// A line has a token but no rank after it.
     case missingRank(source: String, line: Int)
     /// A line's rank is not a non-negative decimal integer, or it has extra fields.
@@ -36,6 +38,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(source): expected lines of 'base64(token) rank', found no tokens"
         case let .invalidBase64(source, line):
             return "\(source):\(line): expected a base64-encoded token, found invalid base64"
+        case let .tokenTooLong(source, line, length, limit):
+            return "\(source):\(line): expected a token of at most \(limit) bytes, found \(length) bytes"
         case let .missingRank(source, line):
             return "\(source):\(line): expected 'base64(token) rank', found no rank"
         case let .invalidRank(source, line, found):
@@ -51,5 +55,20 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
         case let .invalidGGUFVocabulary(source, id, reason):
             return "\(source): tokenizer.ggml.tokens[\(id)]: \(reason)"
         }
+    }
+}
+
+extension TokenizerError {
+    /// The longest input, in Unicode scalars, that an error quotes whole.
+    static let excerptLength = 80
+
+    /// `text` as an error message quotes it: whole when it is short, otherwise its first
+    /// `excerptLength` scalars, "…" and its size, so that a huge line or token from a file
+    /// makes a one-line error.
+    static func excerpt(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let end = scalars.index(scalars.startIndex, offsetBy: excerptLength, limitedBy: scalars.endIndex),
+              end != scalars.endIndex else { return text }
+        return String(scalars[..<end]) + "… (\(text.utf8.count) bytes)"
     }
 }

@@ -59,7 +59,7 @@ public final class GGUFFile: @unchecked Sendable {
         self.url = url
         let name = url.lastPathComponent
         file = try MappedFile(url: url)
-        var reader = GGUFReader(file.bytes, file: name)
+        var reader = GGUFReader(file, name: name)
         guard file.byteCount >= 4, Array(file.bytes.prefix(4)) == Array("GGUF".utf8) else {
             throw LoaderError.invalidGGUF(file: name, reason: "expected the magic bytes GGUF at the start, found \(Self.hexPrefix(file.bytes))")
         }
@@ -76,7 +76,7 @@ public final class GGUFFile: @unchecked Sendable {
             let key = try reader.string("metadata key")
             let value = try reader.value(for: key)
             guard metadata.updateValue(value, forKey: key) == nil else {
-                throw LoaderError.invalidGGUF(file: name, reason: "metadata key \(key) appears twice")
+                throw LoaderError.invalidGGUF(file: name, reason: "metadata key \(LoaderError.excerpt(key)) appears twice")
             }
             keys.append(key)
         }
@@ -90,7 +90,8 @@ public final class GGUFFile: @unchecked Sendable {
 
         var infos: [TensorInfo] = [], index: [String: Int] = [:]
         for _ in 0..<tensorCount {
-            let tensorName = try reader.string("tensor name")
+            let fullName = try reader.string("tensor name")
+            let tensorName = LoaderError.excerpt(fullName)  // as messages quote it
             let rank = try reader.u32("dimension count of \(tensorName)")
             guard (1...4).contains(rank) else {
                 throw LoaderError.invalidGGUF(file: name, reason: "tensor \(tensorName): expected 1 to 4 dimensions, found \(rank)")
@@ -108,10 +109,10 @@ public final class GGUFFile: @unchecked Sendable {
             guard offset <= UInt64(file.byteCount), Int(offset) % alignment == 0 else {
                 throw LoaderError.invalidGGUF(file: name, reason: "tensor \(tensorName): offset \(offset) is outside the file or not a multiple of the alignment \(alignment)")
             }
-            guard index.updateValue(infos.count, forKey: tensorName) == nil else {
+            guard index.updateValue(infos.count, forKey: fullName) == nil else {
                 throw LoaderError.invalidGGUF(file: name, reason: "tensor \(tensorName) appears twice")
             }
-            infos.append(TensorInfo(name: tensorName, shape: Shape(dims.reversed()), type: type, offset: Int(offset)))
+            infos.append(TensorInfo(name: fullName, shape: Shape(dims.reversed()), type: type, offset: Int(offset)))
         }
         tensors = infos
         self.index = index
@@ -129,9 +130,10 @@ public final class GGUFFile: @unchecked Sendable {
     /// A zero-copy view of tensor `name`, or `nil` when the file has none.
     /// - Throws: `LoaderError.invalidTensor` for a type we do not compute with (naming it,
     ///   `Q4_K`...), a `q8_0` row that is not whole blocks, or data past the end of the file.
-    public func tensor(named name: String) throws -> Tensor? {
-        guard let info = info(named: name) else { return nil }
+    public func tensor(named fullName: String) throws -> Tensor? {
+        guard let info = info(named: fullName) else { return nil }
         let fileName = url.lastPathComponent
+        let name = LoaderError.excerpt(fullName)
         guard let dtype = info.type.dtype else {
             throw LoaderError.invalidTensor(file: fileName, tensor: name, reason: "type \(info.type) is not supported: expected F32, F16, BF16 or Q8_0")
         }
@@ -155,13 +157,16 @@ public final class GGUFFile: @unchecked Sendable {
 
 /// A bounds-checked little-endian cursor over the mapped bytes.
 struct GGUFReader {
+    let mapping: MappedFile
     let bytes: UnsafeRawBufferPointer
+    /// The file's name, for errors.
     let file: String
     var offset = 0
 
-    init(_ bytes: UnsafeRawBufferPointer, file: String) {
-        self.bytes = bytes
-        self.file = file
+    init(_ mapping: MappedFile, name: String) {
+        self.mapping = mapping
+        bytes = mapping.bytes
+        file = name
     }
 
     private mutating func take(_ count: Int, _ what: @autoclosure () -> String) throws -> UnsafeRawBufferPointer {
@@ -194,7 +199,8 @@ struct GGUFReader {
         return String(decoding: try take(length, what()), as: UTF8.self)
     }
 
-    mutating func value(for key: String) throws -> GGUFValue {
+    mutating func value(for fullKey: String) throws -> GGUFValue {
+        let key = LoaderError.excerpt(fullKey)  // as messages quote it
         let code = try u32("type of \(key)")
         guard let type = GGUFValueType(rawValue: code) else {
             throw LoaderError.invalidGGUF(file: file, reason: "metadata \(key): unknown value type \(code)")
@@ -204,22 +210,6 @@ struct GGUFReader {
 
     private mutating func value(of type: GGUFValueType, key: String, depth: Int) throws -> GGUFValue {
         switch type {
-        case .uint8: return .unsigned(UInt64(try load(UInt8.self, key)), type)
-        case .uint16: return .unsigned(UInt64(try load(UInt16.self, key)), type)
-        case .uint32: return .unsigned(UInt64(try load(UInt32.self, key)), type)
-        case .uint64: return .unsigned(try load(UInt64.self, key), type)
-        case .int8: return .signed(Int64(try load(Int8.self, key)), type)
-        case .int16: return .signed(Int64(try load(Int16.self, key)), type)
-        case .int32: return .signed(Int64(try load(Int32.self, key)), type)
-        case .int64: return .signed(try load(Int64.self, key), type)
-        case .float32: return .float(Double(Float(bitPattern: try load(UInt32.self, key))), type)
-        case .float64: return .float(Double(bitPattern: try load(UInt64.self, key)), type)
-        case .bool:
-            let byte = try load(UInt8.self, key)
-            guard byte <= 1 else {
-                throw LoaderError.invalidGGUF(file: file, reason: "metadata \(key): expected a bool (0 or 1), found \(byte)")
-            }
-            return .bool(byte == 1)
         case .string: return .string(try string(key))
         case .array:
             // Arrays of arrays are legal but unused by llama; one level of nesting is plenty.
@@ -231,10 +221,27 @@ struct GGUFReader {
                 throw LoaderError.invalidGGUF(file: file, reason: "metadata \(key): unknown array element type \(code)")
             }
             let n = try count("element count of \(key)", minimumBytesEach: elementType.minimumByteCount)
+            if let width = elementType.scalarByteCount {
+                // Numbers and bools stay in the mapping: no memory per element.
+                let elements = try take(n * width, key)
+                if elementType == .bool, let byte = elements.first(where: { $0 > 1 }) {
+                    throw LoaderError.invalidGGUF(file: file, reason: "metadata \(key): expected bools (0 or 1), found \(byte)")
+                }
+                return .numericArray(GGUFNumericArray(elementType: elementType, bytes: elements, in: mapping))
+            }
+            // Strings (and nested arrays) become values: each takes at least 8 bytes of the
+            // file (12 for an array), which `count` checked, so memory stays proportional
+            // to the file.
             var elements: [GGUFValue] = []
             elements.reserveCapacity(n)
             for _ in 0..<n { elements.append(try value(of: elementType, key: key, depth: depth + 1)) }
             return .array(elementType, elements)
+        default:
+            let field = try take(type.scalarByteCount ?? 0, key)
+            if type == .bool, field[0] > 1 {
+                throw LoaderError.invalidGGUF(file: file, reason: "metadata \(key): expected a bool (0 or 1), found \(field[0])")
+            }
+            return GGUFValue.scalar(of: type, in: field)
         }
     }
 }
@@ -243,11 +250,9 @@ extension GGUFValueType {
     /// The fewest bytes a value of this type takes in a file.
     var minimumByteCount: Int {
         switch self {
-        case .uint8, .int8, .bool: return 1
-        case .uint16, .int16: return 2
-        case .uint32, .int32, .float32: return 4
-        case .uint64, .int64, .float64, .string: return 8
+        case .string: return 8
         case .array: return 12
+        default: return scalarByteCount ?? 1
         }
     }
 }

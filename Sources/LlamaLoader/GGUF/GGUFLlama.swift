@@ -44,7 +44,7 @@ public enum GGUFLlama {
         let name = file.url.lastPathComponent
         let architecture = file.metadata["general.architecture"]?.string
         guard architecture == "llama" else {
-            throw LoaderError.invalidGGUF(file: name, reason: "general.architecture: expected llama, found \(architecture ?? "none")")
+            throw LoaderError.invalidGGUF(file: name, reason: "general.architecture: expected llama, found \(architecture.map(LoaderError.excerpt) ?? "none")")
         }
         func int(_ key: String) throws -> Int? {
             guard let value = file.metadata[key] else { return nil }

@@ -142,6 +142,11 @@ public final class GGUFWriter {
             append(type.rawValue, to: &data)
             append(UInt64(elements.count), to: &data)
             for element in elements { append(value: element, to: &data) }
+        case let .numericArray(elements):
+            // Already little-endian, as the file it was read from.
+            append(elements.elementType.rawValue, to: &data)
+            append(UInt64(elements.count), to: &data)
+            data.append(contentsOf: elements.bytes)
         }
     }
 }

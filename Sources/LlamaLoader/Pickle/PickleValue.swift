@@ -21,9 +21,11 @@ package enum PickleValue {
     /// An allow-listed global (a class or function), not yet called.
     case global(PickleGlobal)
     /// A tensor storage named by a persistent id: bytes in the archive, not in the pickle.
-    case storage(StorageReference)
+    /// (Boxed, like `tensor`, so that every value fits in 24 bytes: the unpickler's stack
+    /// and memo hold up to `Unpickler.valueLimit` of them.)
+    indirect case storage(StorageReference)
     /// What `torch._utils._rebuild_tensor_v2` would build: a view of a storage.
-    case tensor(TensorReference)
+    indirect case tensor(TensorReference)
 
     /// A short name of the value's kind, for error messages ("a dict", "an int", ...).
     package var kindDescription: String {

@@ -19,10 +19,20 @@
 /// }
 /// ```
 ///
-/// - Complexity: O(n) time and memory in the pickle's length.
+/// - Complexity: O(n) time in the pickle's length; memory at most the pickle's length
+///   (strings and bytes are copied out of it) plus `valueLimit` slots of 24 bytes.
 package final class Unpickler {
     /// The highest protocol we accept (Python 3.8+ writes up to 5).
     private static let highestProtocol = 5
+
+    /// The most values a pickle may create: stack pushes (constants, containers, DUP and
+    /// memo reads), MARKs and memo writes together. Every item of a tuple, list or dict was
+    /// pushed first, so this bounds them too, and the machine's own memory with them: each
+    /// value is a 24-byte slot, about 25 MB at the limit, whatever the input (a pickle of
+    /// nothing but DUP or MEMOIZE would otherwise take 24 to 200 bytes per input byte).
+    /// `torch.save` of a state dict creates about 30 values per tensor: under 10,000 for
+    /// an 8B model, about 35,000 for a shard of the 405B one, thirty times below the limit.
+    package static let valueLimit = 1 << 20
 
     private let bytes: UnsafeRawBufferPointer
     private let fileName: String
@@ -32,7 +42,13 @@ package final class Unpickler {
     private var stack: [PickleValue] = []
     /// Stack heights at each MARK still open.
     private var marks: [Int] = []
-    private var memo: [Int: PickleValue] = [:]
+    /// Memo entries by index. Python's pickler numbers them 0, 1, 2, ...; an index is
+    /// refused at `valueLimit`, so the array never grows past it.
+    private var memo: [PickleValue?] = []
+    /// How many memo indices are set: where MEMOIZE stores (Python's `len(memo)`).
+    private var memoCount = 0
+    /// Values created so far, checked against `valueLimit`.
+    private var valueCount = 0
     // Every container built, so that teardown can empty them one by one (see deinit).
     private var tuples: [PickleTuple] = []
     private var lists: [PickleList] = []
@@ -92,69 +108,71 @@ package final class Unpickler {
         case .stop:
             break  // handled in run()
 
-        case .mark: marks.append(stack.count)
+        case .mark:
+            try countValue()
+            marks.append(stack.count)
         case .pop: _ = try pop()
         case .popMark: _ = try popToMark()
-        case .dup: stack.append(try top())
+        case .dup: try push(try top())
 
-        case .none: stack.append(.none)
-        case .newTrue: stack.append(.bool(true))
-        case .newFalse: stack.append(.bool(false))
+        case .none: try push(.none)
+        case .newTrue: try push(.bool(true))
+        case .newFalse: try push(.bool(false))
 
-        case .binInt: stack.append(.int(Int(Int32(bitPattern: try littleEndian(UInt32.self)))))
-        case .binInt1: stack.append(.int(Int(try take(1)[0])))
-        case .binInt2: stack.append(.int(Int(try littleEndian(UInt16.self))))
-        case .long1: stack.append(.int(try twosComplement(try take(Int(try take(1)[0])))))
+        case .binInt: try push(.int(Int(Int32(bitPattern: try littleEndian(UInt32.self)))))
+        case .binInt1: try push(.int(Int(try take(1)[0])))
+        case .binInt2: try push(.int(Int(try littleEndian(UInt16.self))))
+        case .long1: try push(.int(try twosComplement(try take(Int(try take(1)[0])))))
         case .long4:
             let count = Int(Int32(bitPattern: try littleEndian(UInt32.self)))
-            stack.append(.int(try twosComplement(try take(count))))
-        case .int: stack.append(try textInt())
+            try push(.int(try twosComplement(try take(count))))
+        case .int: try push(try textInt())
         case .long:
             var text = try line()
             if text.hasSuffix("L") { text.removeLast() }
-            guard let value = Int(text) else { throw invalid("expected an integer, found \(text.debugDescription)") }
-            stack.append(.int(value))
+            guard let value = Int(text) else { throw invalid("expected an integer, found \(LoaderError.excerpt(text).debugDescription)") }
+            try push(.int(value))
 
         case .binFloat:
             // The one big-endian field in pickle.
             let field = try take(8)
-            stack.append(.float(Double(bitPattern: UInt64(bigEndian: field.loadUnaligned(as: UInt64.self)))))
+            try push(.float(Double(bitPattern: UInt64(bigEndian: field.loadUnaligned(as: UInt64.self)))))
         case .float:
             let text = try line()
-            guard let value = Double(text) else { throw invalid("expected a float, found \(text.debugDescription)") }
-            stack.append(.float(value))
+            guard let value = Double(text) else { throw invalid("expected a float, found \(LoaderError.excerpt(text).debugDescription)") }
+            try push(.float(value))
 
-        case .binUnicode: stack.append(.string(try utf8(try take(try length(UInt32.self)))))
-        case .shortBinUnicode: stack.append(.string(try utf8(try take(Int(try take(1)[0])))))
-        case .binUnicode8: stack.append(.string(try utf8(try take(try length(UInt64.self)))))
+        case .binUnicode: try push(.string(try utf8(try take(try length(UInt32.self)))))
+        case .shortBinUnicode: try push(.string(try utf8(try take(Int(try take(1)[0])))))
+        case .binUnicode8: try push(.string(try utf8(try take(try length(UInt64.self)))))
         case .binString:
             // Python 2 str; Python 3 reads it as Latin-1 text by default.
-            stack.append(.string(latin1(try take(try length(UInt32.self)))))
-        case .shortBinString: stack.append(.string(latin1(try take(Int(try take(1)[0])))))
-        case .binBytes: stack.append(.bytes(Array(try take(try length(UInt32.self)))))
-        case .shortBinBytes: stack.append(.bytes(Array(try take(Int(try take(1)[0])))))
-        case .binBytes8: stack.append(.bytes(Array(try take(try length(UInt64.self)))))
+            try push(.string(latin1(try take(try length(UInt32.self)))))
+        case .shortBinString: try push(.string(latin1(try take(Int(try take(1)[0])))))
+        case .binBytes: try push(.bytes(Array(try take(try length(UInt32.self)))))
+        case .shortBinBytes: try push(.bytes(Array(try take(Int(try take(1)[0])))))
+        case .binBytes8: try push(.bytes(Array(try take(try length(UInt64.self)))))
 
-        case .emptyTuple: stack.append(makeTuple([]))
-        case .tuple: stack.append(makeTuple(try popToMark()))
+        case .emptyTuple: try push(makeTuple([]))
+        case .tuple: try push(makeTuple(try popToMark()))
         case .tuple1, .tuple2, .tuple3:
             let count = Int(opcode.rawValue - PickleOpcode.tuple1.rawValue) + 1
             var items: [PickleValue] = []
             for _ in 0..<count { items.append(try pop()) }
-            stack.append(makeTuple(items.reversed()))
-        case .emptyList: stack.append(.list(makeList([])))
-        case .list: stack.append(.list(makeList(try popToMark())))
+            try push(makeTuple(items.reversed()))
+        case .emptyList: try push(.list(makeList([])))
+        case .list: try push(.list(makeList(try popToMark())))
         case .append:
             let value = try pop()
             try topList().items.append(value)
         case .appends:
             let values = try popToMark()
             try topList().items.append(contentsOf: values)
-        case .emptyDict: stack.append(.dict(makeDict()))
+        case .emptyDict: try push(.dict(makeDict()))
         case .dict:
             let dict = makeDict()
             try setItems(try popToMark(), in: dict)
-            stack.append(.dict(dict))
+            try push(.dict(dict))
         case .setItem:
             let value = try pop(), key = try pop()
             try topDict().set(key, value)
@@ -162,22 +180,22 @@ package final class Unpickler {
             let items = try popToMark()
             try setItems(items, in: try topDict())
 
-        case .put: memo[try textIndex()] = try top()
-        case .binPut: memo[Int(try take(1)[0])] = try top()
-        case .longBinPut: memo[Int(try littleEndian(UInt32.self))] = try top()
-        case .memoize: memo[memo.count] = try top()
-        case .get: stack.append(try memoValue(try textIndex()))
-        case .binGet: stack.append(try memoValue(Int(try take(1)[0])))
-        case .longBinGet: stack.append(try memoValue(Int(try littleEndian(UInt32.self))))
+        case .put: try memoize(try top(), at: try textIndex())
+        case .binPut: try memoize(try top(), at: Int(try take(1)[0]))
+        case .longBinPut: try memoize(try top(), at: Int(try littleEndian(UInt32.self)))
+        case .memoize: try memoize(try top(), at: memoCount)
+        case .get: try push(try memoValue(try textIndex()))
+        case .binGet: try push(try memoValue(Int(try take(1)[0])))
+        case .longBinGet: try push(try memoValue(Int(try littleEndian(UInt32.self))))
 
         case .global:
             let module = try line(), name = try line()
-            stack.append(.global(try allowListed(module: module, name: name)))
+            try push(.global(try allowListed(module: module, name: name)))
         case .stackGlobal:
             guard case .string(let name) = try pop(), case .string(let module) = try pop() else {
                 throw invalid("STACK_GLOBAL expects a module and a name as strings")
             }
-            stack.append(.global(try allowListed(module: module, name: name)))
+            try push(.global(try allowListed(module: module, name: name)))
         // doc: pickle-reduce
         case .reduce:
             let arguments = try pop(), callable = try pop()
@@ -192,7 +210,7 @@ package final class Unpickler {
             guard case .global(.orderedDict) = cls, case .tuple(let tuple) = arguments, tuple.items.isEmpty else {
                 throw invalid("\(opcode == .newObj ? "NEWOBJ" : "NEWOBJ_EX") can only create an empty collections.OrderedDict here, found \(cls.kindDescription)")
             }
-            stack.append(.dict(makeDict()))
+            try push(.dict(makeDict()))
         case .build:
             // BUILD sets an object's attributes (OrderedDict's `_metadata`, for example).
             // We keep no attributes, so the state is dropped; the object stays.
@@ -216,7 +234,7 @@ package final class Unpickler {
 
     private func allowListed(module: String, name: String) throws -> PickleGlobal {
         guard let global = PickleGlobal(module: module, name: name) else {
-            throw LoaderError.forbiddenGlobal(file: fileName, name: "\(module).\(name)")
+            throw LoaderError.forbiddenGlobal(file: fileName, name: LoaderError.excerpt("\(module).\(name)"))
         }
         return global
     }
@@ -275,6 +293,19 @@ package final class Unpickler {
     /// The lowest stack index the current MARK (if any) allows popping to.
     private var floor: Int { marks.last ?? 0 }
 
+    /// Counts one more value created, refusing the one past `valueLimit`.
+    private func countValue() throws {
+        valueCount += 1
+        guard valueCount <= Self.valueLimit else {
+            throw invalid("more than \(Self.valueLimit) values (pushes, marks and memo entries); a torch state dict needs about 30 per tensor")
+        }
+    }
+
+    private func push(_ value: PickleValue) throws {
+        try countValue()
+        stack.append(value)
+    }
+
     private func pop() throws -> PickleValue {
         guard stack.count > floor, let value = stack.popLast() else { throw invalid("stack underflow") }
         return value
@@ -309,8 +340,18 @@ package final class Unpickler {
         }
     }
 
+    private func memoize(_ value: PickleValue, at index: Int) throws {
+        try countValue()
+        guard index < Self.valueLimit else {
+            throw invalid("memo index \(index) is past the limit of \(Self.valueLimit) values")
+        }
+        if index >= memo.count { memo.append(contentsOf: repeatElement(nil, count: index + 1 - memo.count)) }
+        if memo[index] == nil { memoCount += 1 }
+        memo[index] = value
+    }
+
     private func memoValue(_ index: Int) throws -> PickleValue {
-        guard let value = memo[index] else { throw invalid("memo entry \(index) read before it was written") }
+        guard index < memo.count, let value = memo[index] else { throw invalid("memo entry \(index) read before it was written") }
         return value
     }
 
@@ -384,14 +425,14 @@ package final class Unpickler {
         case "00": return .bool(false)  // protocol 0 spells False and True as I00 and I01
         case "01": return .bool(true)
         default:
-            guard let value = Int(text) else { throw invalid("expected an integer, found \(text.debugDescription)") }
+            guard let value = Int(text) else { throw invalid("expected an integer, found \(LoaderError.excerpt(text).debugDescription)") }
             return .int(value)
         }
     }
 
     private func textIndex() throws -> Int {
         let text = try line()
-        guard let value = Int(text), value >= 0 else { throw invalid("expected a memo index, found \(text.debugDescription)") }
+        guard let value = Int(text), value >= 0 else { throw invalid("expected a memo index, found \(LoaderError.excerpt(text).debugDescription)") }
         return value
     }
 

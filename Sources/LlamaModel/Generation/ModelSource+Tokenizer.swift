@@ -16,18 +16,17 @@ extension ModelSource {
         }
         guard let gguf, let tokens = gguf.metadata["tokenizer.ggml.tokens"] else { return nil }
         let name = gguf.url.lastPathComponent
-        let model = gguf.metadata["tokenizer.ggml.model"]?.string ?? "gpt2"
-        guard model == "gpt2" else {
+        let model = gguf.metadata["tokenizer.ggml.model"] ?? .string("gpt2")
+        guard model.string == "gpt2" else {
             throw TokenizerError.invalidGGUFVocabulary(
-                source: name, id: 0, reason: "expected a byte-level BPE vocabulary (tokenizer.ggml.model gpt2), found \(model)")
+                source: name, id: 0, reason: "expected a byte-level BPE vocabulary (tokenizer.ggml.model gpt2), found \(model.summary)")
         }
-        var strings: [String] = []
-        for (id, element) in (tokens.array ?? []).enumerated() {
-            guard let s = element.string else {
-                throw TokenizerError.invalidGGUFVocabulary(source: name, id: id, reason: "expected a string, found \(element.summary)")
-            }
-            strings.append(s)
+        // Matched, not read through `array`: that would copy a numeric array of any size into
+        // one value per element before refusing it.
+        guard case let .array(.string, elements) = tokens else {
+            throw TokenizerError.invalidGGUFVocabulary(
+                source: name, id: 0, reason: "expected an array of strings, found \(tokens.summary)")
         }
-        return try Tokenizer(ggufTokens: strings, source: name)
+        return try Tokenizer(ggufTokens: elements.map { $0.string ?? "" }, source: name)
     }
 }

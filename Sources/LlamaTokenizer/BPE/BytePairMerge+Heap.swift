@@ -15,15 +15,21 @@ extension TokenTable {
     /// Parts are a linked list named by their first byte's offset; the queue holds
     /// `(rank, start)` pairs, ordered like that rule, and entries made stale by a merge
     /// are skipped when they come up.
+    /// - Parameters:
+    ///   - piece: the bytes to merge.
+    ///   - limit: only tokens ranked below it are made (deriving a token's merge runs BPE
+    ///     with the tokens ranked below the token itself); all of them by default.
+    ///   - output: receives the ids.
     /// - Complexity: O(n log n) for a piece of n bytes.
-    func bytePairMergeLong(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [Int32]) {
+    func bytePairMergeLong(_ piece: UnsafeBufferPointer<UInt8>, ranksBelow limit: UInt32 = TokenTable.noRank,
+                           into output: inout [Int32]) {
         guard let bytes = piece.baseAddress else { return }
         let count = piece.count
         // Each part makes one queue entry at first and each merge at most two more, and
         // there are fewer merges than bytes.
         withUnsafeTemporaryAllocation(of: LongMergePart.self, capacity: count) { parts in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 3 * count) { queueStorage in
-                var queue = MinimumQueue(storage: queueStorage)
+                var queue = MinimumQueue(storage: queueStorage, ranksBelow: limit)
                 for start in 0..<count {
                     let rank = start + 1 < count ? self.rank(bytes + start, length: 2) : TokenTable.noRank
                     parts[start] = LongMergePart(next: start + 1, previous: start - 1, rank: rank)
@@ -75,18 +81,22 @@ struct LongMergePart {
 /// compares the rank first and the position second, the order of tiktoken's scan.
 struct MinimumQueue {
     private let keys: UnsafeMutableBufferPointer<UInt64>
+    private let limit: UInt32
     private var count = 0
 
-    /// - Parameter storage: room for every key that will be pushed.
-    init(storage: UnsafeMutableBufferPointer<UInt64>) {
+    /// - Parameters:
+    ///   - storage: room for every key that will be pushed.
+    ///   - limit: pairs of this rank or above are never merged.
+    init(storage: UnsafeMutableBufferPointer<UInt64>, ranksBelow limit: UInt32 = TokenTable.noRank) {
         keys = storage
+        self.limit = limit
     }
 
-    /// Adds a pair; pairs that are not tokens (`TokenTable.noRank`) are never merged and
-    /// are left out.
+    /// Adds a pair; pairs that are not tokens (`TokenTable.noRank`), or not below the
+    /// limit, are never merged and are left out.
     @inline(__always)
     mutating func push(rank: UInt32, start: Int) {
-        guard rank != TokenTable.noRank else { return }
+        guard rank < limit else { return }
         let key = UInt64(rank) << 32 | UInt64(start)
         var child = count
         count += 1

@@ -5,6 +5,12 @@
 // Documentation: Documentation/06-Tokenizer.md
 
 enum RanksFile {
+    /// The longest token accepted, in bytes. Llama 3's longest is 128 bytes; eight times
+    /// that leaves room for other vocabularies while bounding the work per token: deriving
+    /// a token's merge (`ggufVocabulary`) and each rank lookup while merging take time in
+    /// the token's length.
+    static let maximumTokenLength = 1024
+
     /// Parses a whole `tokenizer.model` and appends Meta's special tokens after the base
     /// vocabulary.
     ///
@@ -14,8 +20,9 @@ enum RanksFile {
     ///   - source: the file name used in errors.
     /// - Returns: the vocabulary, base tokens first, then `SpecialTokens.names`.
     /// - Throws: `TokenizerError` naming `source` and the 1-based line of the first bad
-    ///   line: bad base64, a missing or non-numeric rank, a rank out of order, a duplicate
-    ///   token; or `emptyRanksFile`, `missingByteToken`.
+    ///   line: bad base64, a token longer than `maximumTokenLength`, a missing or
+    ///   non-numeric rank, a rank out of order, a duplicate token; or `emptyRanksFile`,
+    ///   `missingByteToken`.
     /// - Complexity: O(n) in the file size.
     static func parse(_ contents: UnsafeRawBufferPointer, source: String) throws -> TokenTable {
         let end = contents.count
@@ -43,13 +50,17 @@ enum RanksFile {
             if fields.isEmpty { continue }
             guard Base64.decode(UnsafeRawBufferPointer(rebasing: contents[fields[0]]), appendingTo: &bytes)
             else { throw TokenizerError.invalidBase64(source: source, line: lineNumber) }
+            let length = bytes.count - offsets[offsets.count - 1]
+            guard length <= maximumTokenLength else {
+                throw TokenizerError.tokenTooLong(source: source, line: lineNumber, length: length, limit: maximumTokenLength)
+            }
             guard fields.count >= 2 else { throw TokenizerError.missingRank(source: source, line: lineNumber) }
             let expected = offsets.count - 1
             guard fields.count == 2, let rank = parseRank(contents, fields[1]) else {
                 let rest = String(decoding: UnsafeRawBufferPointer(rebasing: contents[fields[1].lowerBound..<lineEnd]), as: UTF8.self)
                 throw TokenizerError.invalidRank(
                     source: source, line: lineNumber,
-                    found: rest.trimmingTrailing(while: { $0 == "\r" || $0 == " " || $0 == "\t" }))
+                    found: TokenizerError.excerpt(rest.trimmingTrailing(while: { $0 == "\r" || $0 == " " || $0 == "\t" })))
             }
             guard rank == expected else {
                 throw TokenizerError.rankOutOfOrder(source: source, line: lineNumber, expected: expected, found: rank)
