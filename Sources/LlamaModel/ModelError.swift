@@ -20,6 +20,12 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case outOfMemory(what: String)
     /// The forward pass was asked to start at a position other than the cache's end.
     case positionMismatch(expected: Int, found: Int)
+    /// The logits of the token at `position` hold NaN or infinity (`found` counts them).
+    /// `step` is the first step of a traced re-run of the pass whose values are not finite
+    /// (`layers.1.feed_forward.w2`, `norm`, `output`, `tok_embeddings`; see `TraceStep`),
+    /// and `layer` its block; `layer` is `nil` outside the blocks, and both are `nil` when
+    /// the re-run found every step finite.
+    case nonFiniteLogits(position: Int, layer: Int?, step: String?, found: String)
 
     /// One line naming what went wrong, with the values involved.
     public var description: String {
@@ -38,6 +44,20 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "cannot reserve memory for the \(what)"
         case let .positionMismatch(expected, found):
             return "forward pass at position \(found), but the cache holds \(expected) positions"
+        case let .nonFiniteLogits(position, layer, step, found):
+            let logits = "the logits at position \(position) are not finite (\(found))"
+            switch (layer, step) {
+            case let (layer?, step?):
+                return "\(logits): they start at layer \(layer), in \(step); check that layer's weights"
+            case (nil, "tok_embeddings"?):
+                return "\(logits): they start in the embedding (tok_embeddings); check its weights"
+            case (nil, "norm"?):
+                return "\(logits): every layer's output is finite; they start in the final norm (norm); check its weights"
+            case let (nil, step?):
+                return "\(logits): every layer's output and the final norm are finite; they start in the output head (\(step)); check its weights"
+            case (_, nil):
+                return "\(logits), but a traced re-run of the pass found every step finite"
+            }
         }
     }
 }

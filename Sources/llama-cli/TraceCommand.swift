@@ -46,7 +46,10 @@ enum TraceCommand {
             lines.append("\(pad(step.path, width))  \(pad(shape(step.shape), 14)) \(first)")
             var summary = "  min \(number(stats.min))  max \(number(stats.max))  mean \(number(stats.mean))"
                 + "  rms \(number(stats.rms))"
-            if stats.nonFiniteCount > 0 { summary += "  (-inf: \(stats.nonFiniteCount))" }
+            let counts = nonFiniteCounts(stats)
+            if !counts.isEmpty {
+                summary += "  (" + counts.map { "\($0.name): \($0.count)" }.joined(separator: ", ") + ")"
+            }
             lines.append(summary)
         }
         lines.append("next token (top \(top.count))")
@@ -57,7 +60,15 @@ enum TraceCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The kinds of values the statistics leave out, with how many of each there are:
+    /// `nan`, `inf`, `-inf` (the mask's), in that order, only those present.
+    static func nonFiniteCounts(_ stats: TraceStatistics) -> [(name: String, count: Int)] {
+        [("nan", stats.nanCount), ("inf", stats.infinityCount), ("-inf", stats.negativeInfinityCount)]
+            .filter { $0.1 > 0 }
+    }
+
     /// Four decimals: enough to compare with a reference by eye, short enough to scan.
+    /// NaN and the infinities print as `nan`, `inf` and `-inf`.
     static func number(_ value: Float) -> String {
         guard value.isFinite else { return value < 0 ? "-inf" : (value > 0 ? "inf" : "nan") }
         let text = String(format: "%.4f", value)
@@ -81,6 +92,12 @@ enum TraceCommand {
     // MARK: - JSON
 
     /// One object per line: the tokens, each step, then the most likely next tokens.
+    ///
+    /// JSON has no NaN or infinity, so a value that is not finite (in `first`, or a
+    /// statistic of a step with no finite value) is the string `"nan"`, `"inf"` or `"-inf"`,
+    /// which Python's and Foundation's decoders can be told to read as the number. A step
+    /// that holds such values also counts them: `non_finite` in all, and `nan`, `inf` and
+    /// `-inf` for the kinds present.
     static func json(_ pass: TracedPass, top: [TokenLogprob.Alternative]) -> String {
         var lines: [JSON] = []
         var tokenFields: [(String, JSON)] = [("step", .string("tokens")),
@@ -95,19 +112,25 @@ enum TraceCommand {
                 ("step", .string(step.path)),
                 ("layer", step.layer.map { .int($0) } ?? .null),
                 ("shape", .array(step.shape.map { .int($0) })),
-                ("min", .double(Double(stats.min))), ("max", .double(Double(stats.max))),
-                ("mean", .double(Double(stats.mean))), ("rms", .double(Double(stats.rms))),
+                ("min", value(stats.min)), ("max", value(stats.max)),
+                ("mean", value(stats.mean)), ("rms", value(stats.rms)),
             ]
             if stats.nonFiniteCount > 0 { fields.append(("non_finite", .int(stats.nonFiniteCount))) }
-            fields.append(("first", .array(step.values.prefix(8).map { .double(Double($0)) })))
+            fields += nonFiniteCounts(stats).map { ($0.name, .int($0.count)) }
+            fields.append(("first", .array(step.values.prefix(8).map(value))))
             lines.append(.object(fields))
         }
         lines.append(.object([("step", .string("top")), ("tokens", .array(top.map { alternative in
             var fields: [(String, JSON)] = [("id", .int(Int(alternative.id)))]
             if pass.tokenizer != nil { fields.append(("piece", (try? pass.tokenizer?.piece(for: alternative.id)).flatMap { $0 }.map(JSON.string) ?? .null)) }
-            fields.append(("probability", .double(exp(Double(alternative.logprob)))))
+            fields.append(("probability", value(Float(exp(Double(alternative.logprob))))))
             return .object(fields)
         }))]))
         return lines.map { $0.text + "\n" }.joined()
+    }
+
+    /// A number, or the string `"nan"`, `"inf"` or `"-inf"` for one JSON cannot hold.
+    static func value(_ number: Float) -> JSON {
+        number.isFinite ? .double(Double(number)) : .string(Self.number(number))
     }
 }

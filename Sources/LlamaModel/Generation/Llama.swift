@@ -181,8 +181,10 @@ public final class Llama: @unchecked Sendable {
     ///   - onPiece: Receives each piece; return `false` to stop (finish reason
     ///     `.cancelled`).
     /// - Returns: Counts, speeds and why it ended.
-    /// - Throws: `ModelError` for bad options, an empty prompt, out-of-range ids, or a
-    ///   prompt that does not fit in the context.
+    /// - Throws: `ModelError` for bad options, an empty prompt, out-of-range ids, a
+    ///   prompt that does not fit in the context, or logits that are NaN or infinite
+    ///   (`.nonFiniteLogits`, naming the layer where they start). The KV cache stays
+    ///   usable after any of these.
     public func generate(promptTokens: [Int32], parameters: GenerationParameters,
                          onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
         try parameters.validate()
@@ -201,7 +203,7 @@ public final class Llama: @unchecked Sendable {
         let reused = min(commonPrefixLength(cachedTokens, promptTokens), promptTokens.count - 1)
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         cachedTokens = Array(promptTokens[..<reused])
-        var logits = try transformer.forward(Array(promptTokens[reused...]), startingAt: reused)
+        var logits = try forwardChecked(Array(promptTokens[reused...]), startingAt: reused)
         cachedTokens = promptTokens
         let prefillSeconds = seconds(since: prefillStart)
 
@@ -234,7 +236,7 @@ public final class Llama: @unchecked Sendable {
             if hitStopString { reason = .stop; stoppedByString = true; break generation }
             if transformer.position >= transformer.contextLength { reason = .context; break }
             if generated >= parameters.maxTokens { reason = .length; break }
-            logits = try transformer.forward([next], startingAt: transformer.position)
+            logits = try forwardChecked([next], startingAt: transformer.position)
             cachedTokens.append(next)
             decodeSteps += 1
         }
@@ -252,6 +254,23 @@ public final class Llama: @unchecked Sendable {
                                  generatedTokens: generated, prefillSeconds: prefillSeconds,
                                  decodeSeconds: seconds(since: decodeStart), finishReason: reason,
                                  decodeSteps: decodeSteps)
+    }
+
+    /// Runs `tokens` and returns their logits, checked for NaN and infinity.
+    ///
+    /// A NaN or infinite logit cannot be sampled meaningfully (the sampler would pick an
+    /// arbitrary token and the output would be garbage), so the step stops with an error
+    /// that names where the values first went bad. The check is one pass over the
+    /// vocabulary per step; the search for the step that went bad runs only when it fails.
+    /// On failure `cachedTokens` still ends before `tokens` (callers update it after this
+    /// returns), so the next generation runs those positions again.
+    /// - Throws: What `Transformer.forward` throws; `ModelError.nonFiniteLogits`.
+    private func forwardChecked(_ tokens: [Int32], startingAt start: Int) throws -> UnsafeBufferPointer<Float> {
+        let logits = try transformer.forward(tokens, startingAt: start)
+        guard allFinite(logits) else {
+            throw try transformer.nonFiniteLogitsError(logits, rerunning: tokens, startingAt: start)
+        }
+        return logits
     }
 
     /// Forgets the KV cache (a new conversation).

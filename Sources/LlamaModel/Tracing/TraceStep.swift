@@ -52,39 +52,58 @@ public struct TraceStep: Sendable {
     /// The full name in Meta's module path style: `layers.3.attention.wq`, or `output`.
     public var path: String { layer.map { "layers.\($0).\(name)" } ?? name }
 
-    /// Minimum, maximum, mean and root mean square of the finite values.
+    /// Minimum, maximum, mean and root mean square of the finite values, and counts of
+    /// the others.
     public var statistics: TraceStatistics { TraceStatistics(values) }
 }
 
-/// A summary of a step's values. The mask's `-inf` entries are counted, not averaged, so
-/// the numbers stay finite and comparable.
+/// A summary of a step's values. NaN and infinities are counted, each kind apart, not
+/// averaged: the mask's `-inf` entries are there by design, and the numbers of the finite
+/// values stay comparable beside them; a NaN or infinity where none belongs shows up in its
+/// own count, never as a minimum or maximum of `-inf`.
 public struct TraceStatistics: Sendable, Equatable {
-    /// The smallest finite value (0 when there is none).
+    /// The smallest finite value (0 when there are no values, NaN when none is finite).
     public let min: Float
-    /// The largest finite value (0 when there is none).
+    /// The largest finite value (0 when there are no values, NaN when none is finite).
     public let max: Float
-    /// The mean of the finite values, summed in `Double`.
+    /// The mean of the finite values, summed in `Double` (0 or NaN as for `min`).
     public let mean: Float
-    /// The root mean square of the finite values, summed in `Double`.
+    /// The root mean square of the finite values, summed in `Double` (0 or NaN as for `min`).
     public let rms: Float
-    /// How many values are not finite (the masked `-inf` entries).
-    public let nonFiniteCount: Int
+    /// How many values are NaN.
+    public let nanCount: Int
+    /// How many values are +infinity.
+    public let infinityCount: Int
+    /// How many values are -infinity (the masked entries of `attention.mask`).
+    public let negativeInfinityCount: Int
+
+    /// How many values are not finite: NaN and both infinities.
+    public var nonFiniteCount: Int { nanCount + infinityCount + negativeInfinityCount }
 
     /// Summarizes `values`.
     public init(_ values: [Float]) {
         var low = Float.infinity, high = -Float.infinity
         var sum = 0.0, squares = 0.0, finite = 0
-        for value in values where value.isFinite {
+        var nan = 0, infinity = 0, negativeInfinity = 0
+        for value in values {
+            guard value.isFinite else {
+                if value.isNaN { nan += 1 } else if value > 0 { infinity += 1 } else { negativeInfinity += 1 }
+                continue
+            }
             low = Swift.min(low, value)
             high = Swift.max(high, value)
             sum += Double(value)
             squares += Double(value) * Double(value)
             finite += 1
         }
-        min = finite > 0 ? low : 0
-        max = finite > 0 ? high : 0
-        mean = finite > 0 ? Float(sum / Double(finite)) : 0
-        rms = finite > 0 ? Float((squares / Double(finite)).squareRoot()) : 0
-        nonFiniteCount = values.count - finite
+        // With values but none finite, 0 would read like data; NaN says there is none.
+        let none: Float = values.isEmpty ? 0 : .nan
+        min = finite > 0 ? low : none
+        max = finite > 0 ? high : none
+        mean = finite > 0 ? Float(sum / Double(finite)) : none
+        rms = finite > 0 ? Float((squares / Double(finite)).squareRoot()) : none
+        nanCount = nan
+        infinityCount = infinity
+        negativeInfinityCount = negativeInfinity
     }
 }
