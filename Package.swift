@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "TestSupport"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "TestSupport"]),
         // Runs the built llama-cli binary (the dependency makes `swift build --build-tests` build it).
-        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "TestSupport"]),
+        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "LlamaLoader", "LlamaTensor", "TestSupport"]),
         // The chapters stay true to the code: excerpts, links and transcripts are checked.
         .testTarget(name: "DocumentationTests", dependencies: ["llama-cli", "TestSupport"]),
     ],

@@ -6,8 +6,9 @@
 # The targets are compiled with swiftc straight from the library sources (one module per
 # target, so they can reach internal types such as the unpickler), into .build-fuzz/; no
 # product of the package contains them. Seed corpora come from the test fixtures (and, for
-# gguf, from Fuzz/gguf/seeds/, written by Fuzz/gguf/make_seeds.py). A crash
-# leaves its input in Fuzz/crashes/ and fails the script; turn it into a regression test.
+# gguf, from Fuzz/gguf/seeds/, written by Fuzz/gguf/make_seeds.py). A crash, or an input
+# that makes a parser allocate more than the limits below, leaves its input in
+# Fuzz/crashes/ and fails the script; turn it into a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -74,7 +75,7 @@ seed gguf Fuzz/gguf/seeds/*.gguf
 status=0
 for target in $targets; do
     log="$out/$target.log"
-    if "$out/$target" "$out/corpus/$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
+    if "$out/$target" "$out/corpus/$target" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=256 \
         -artifact_prefix="Fuzz/crashes/$target-" -print_final_stats=1 > "$log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         echo "$target: $runs executions in ${seconds}s, no crash"

@@ -44,6 +44,12 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
     /// A GGUF file's structure is damaged or uses something we do not read (bad magic,
     /// version, truncation, impossible counts, misaligned tensors, missing `llama.*` keys).
     case invalidGGUF(file: String, reason: String)
+    /// A file could not be written (with the system's reason; a full disk says so). Any
+    /// file that was there before is unchanged.
+    case cannotWrite(path: String, reason: String)
+    /// An output was refused before anything was written: it is one of the run's inputs,
+    /// or it exists and is not a regular file.
+    case unsafeOutput(path: String, reason: String)
 
     /// One line: the thing, what was expected, what was found.
     public var description: String {
@@ -76,6 +82,10 @@ public enum LoaderError: Error, Equatable, CustomStringConvertible {
             return "\(folder): \(reason)"
         case let .invalidGGUF(file, reason):
             return "\(file): not a readable GGUF model: \(reason)"
+        case let .cannotWrite(path, reason):
+            return "\(path): cannot write: \(reason)"
+        case let .unsafeOutput(path, reason):
+            return "\(path): refusing to write there: \(reason)"
         }
     }
 }

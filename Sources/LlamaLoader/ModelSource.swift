@@ -62,4 +62,13 @@ public struct ModelSource: Sendable {
 
     /// `tokenizer.model` of a Meta folder, if it has one.
     public var tokenizerURL: URL? { folder?.tokenizerURL }
+
+    /// Every file the model is read from: the checkpoint, `params.json` and
+    /// `tokenizer.model` of a folder, or the GGUF file. A command that writes a file passes
+    /// these to `AtomicFileWriter` so that its output can never replace them.
+    public var inputFiles: [URL] {
+        guard let folder else { return [url] }
+        return [folder.checkpoint.file.url, folder.url.appendingPathComponent(ModelFolder.paramsFileName)]
+            + (folder.tokenizerURL.map { [$0] } ?? [])
+    }
 }

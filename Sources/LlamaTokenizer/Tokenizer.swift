@@ -3,6 +3,13 @@
 // Documentation: Documentation/06-Tokenizer.md
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Turns text into Llama 3 token ids and back, exactly as Meta's tokenizer (tiktoken) does.
 ///
@@ -30,13 +37,37 @@ public final class Tokenizer: Sendable {
     /// - Complexity: O(n) in the file size; the 2 MB Llama 3 file loads in milliseconds
     ///   (release build).
     public convenience init(contentsOf url: URL) throws {
-        let contents: Data
+        try self.init(ranksFileContents: try Self.readRegularFile(url), source: url.path)
+    }
+
+    /// The largest `tokenizer.model` read (Llama 3's is 2.2 MB).
+    static let largestRanksFile = 256 << 20
+
+    /// Reads `url` whole, refusing anything that is not a regular file: a FIFO would block
+    /// forever and a device could be endless.
+    private static func readRegularFile(_ url: URL) throws -> Data {
+        // O_NONBLOCK: a FIFO opens at once (and is then refused) instead of waiting for a writer.
+        let descriptor = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw TokenizerError.unreadableFile(source: url.path, reason: String(cString: strerror(errno)))
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw TokenizerError.unreadableFile(source: url.path, reason: String(cString: strerror(errno)))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw TokenizerError.unreadableFile(source: url.path, reason: "not a regular file")
+        }
+        guard Int(info.st_size) <= largestRanksFile else {
+            throw TokenizerError.unreadableFile(
+                source: url.path, reason: "expected at most \(largestRanksFile >> 20) MiB, found \(info.st_size) bytes")
+        }
         do {
-            contents = try Data(contentsOf: url, options: .mappedIfSafe)
+            return try handle.readToEnd() ?? Data()
         } catch {
             throw TokenizerError.unreadableFile(source: url.path, reason: error.localizedDescription)
         }
-        try self.init(ranksFileContents: contents, source: url.path)
     }
 
     /// Builds a tokenizer from the contents of a `tokenizer.model` file.

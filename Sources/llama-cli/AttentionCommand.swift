@@ -2,6 +2,7 @@
 // heat maps with the tokens on both axes (Documentation/16-Tracing-and-Attention.md).
 
 import Foundation
+import LlamaLoader
 import LlamaModel
 
 enum AttentionCommand {
@@ -39,11 +40,8 @@ enum AttentionCommand {
             maps: heads.map { head in
                 (head, Array(weights.values[(head * count * count)..<((head + 1) * count * count)]))
             })
-        do {
-            try Data(picture.svg.utf8).write(to: URL(fileURLWithPath: out))
-        } catch {
-            throw CLIError.failure("cannot write \(out): \(error.localizedDescription)")
-        }
+        try AtomicFileWriter.write(Data(picture.svg.utf8), to: URL(fileURLWithPath: out),
+                                   protecting: pass.source.inputFiles)
         let what = heads.count == 1 ? "head \(heads[0])" : "\(heads.count) heads"
         Terminal.write("wrote \(out): layer \(requestedLayer), \(what), \(count) tokens\n")
     }

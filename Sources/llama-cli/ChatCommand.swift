@@ -31,7 +31,8 @@ final class Conversation {
         reset()
     }
 
-    /// Sends `text` as the user's message and streams the assistant's reply.
+    /// Sends `text` as the user's message and streams the assistant's reply. Ctrl-C stops
+    /// the reply where it is; the part already shown stays in the history.
     func send(_ text: String) throws {
         var dialog: [ChatFormat.Message] = []
         if let system { dialog.append(.init(role: .system, content: system)) }
@@ -39,12 +40,16 @@ final class Conversation {
         dialog.append(.init(role: .user, content: text))
         let promptTokens = try llama.promptTokens(for: dialog)
         var reply = ""
-        lastSummary = try llama.generate(promptTokens: promptTokens, parameters: parameters) { piece in
-            reply += piece.text
-            Terminal.write(piece.text)
-            return true
+        let summary = try Interrupts.duringReply {
+            try llama.generate(promptTokens: promptTokens, parameters: parameters) { piece in
+                reply += piece.text
+                Terminal.write(piece.text)
+                return !Interrupts.shouldStop
+            }
         }
+        lastSummary = summary
         Terminal.write("\n")
+        if summary.finishReason == .cancelled { Terminal.writeError("[reply stopped]\n") }
         messages.append(.init(role: .user, content: text))
         messages.append(.init(role: .assistant, content: reply))
     }
@@ -63,11 +68,13 @@ enum ChatCommand {
         let conversation = Conversation(llama: llama, parameters: parameters, system: arguments.string("--system"))
         let interactive = Terminal.stdinIsTerminal
         if interactive {
-            Terminal.writeError("Chatting with \(llama.source.url.lastPathComponent). /help for commands, Ctrl-D to leave.\n")
+            Terminal.writeError("Chatting with \(llama.source.url.lastPathComponent). /help for commands, "
+                                + "Ctrl-C stops a reply, Ctrl-D leaves.\n")
         }
+        let input = Terminal.LineReader()
         while true {
             if interactive { Terminal.write("> ") }
-            guard let line = readLine(strippingNewline: true) else { break }
+            guard let line = try input.next() else { break }
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             if text.hasPrefix("/") {
@@ -100,7 +107,7 @@ enum ChatCommand {
             return false
         case "/help":
             Terminal.writeError("/reset  forget the conversation\n/system TEXT  set the system message (and reset)\n"
-                                + "/stats  speeds of the last reply\n/quit or Ctrl-D  leave\n")
+                                + "/stats  speeds of the last reply\nCtrl-C  stop the reply (at the prompt: leave)\n/quit or Ctrl-D  leave\n")
         default:
             Terminal.writeError("[unknown command \(name); /help lists them]\n")
         }

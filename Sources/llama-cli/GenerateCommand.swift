@@ -81,15 +81,7 @@ enum GenerateCommand {
     private static func promptText(_ arguments: Arguments) throws -> String? {
         if let text = arguments.string("--prompt") { return text }
         guard let path = arguments.string("--prompt-file") else { return nil }
-        let bytes: [UInt8]
-        if path == "-" {
-            bytes = Terminal.readStandardInput()
-        } else {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError.failure("cannot read prompt file \(path)")
-            }
-            bytes = Array(data)
-        }
+        let bytes = try Terminal.readFile(path, role: "prompt file")
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CLIError.failure("prompt file \(path) is not valid UTF-8 text")
         }

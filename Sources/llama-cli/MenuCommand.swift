@@ -29,10 +29,11 @@ enum MenuCommand {
         let parameters = try GenerationOptions.parameters(arguments)
         let llama = try loadModel(arguments, options: try GenerationOptions.loadOptions(arguments))
         let interactive = Terminal.stdinIsTerminal
+        let input = Terminal.LineReader()
         while true {
             Terminal.write(menuText(llama))
             Terminal.write("choice> ")
-            guard let line = readLine(strippingNewline: true) else { break }
+            guard let line = try input.next() else { break }
             let choice = line.trimmingCharacters(in: .whitespaces).lowercased()
             Terminal.write(interactive ? "" : "\n")
             switch choice {
@@ -42,7 +43,7 @@ enum MenuCommand {
                 try runPreset(presets[presetNumbers[number] ?? 0], llama, parameters)
             case "6", "7":
                 Terminal.write(choice == "6" ? "text to complete> " : "message> ")
-                guard let prompt = readLine(strippingNewline: true) else { return }
+                guard let prompt = try input.next() else { return }
                 if !interactive { Terminal.write("\n") }
                 try runPreset(Preset(title: "", prompt: prompt, chat: choice == "7"), llama, parameters)
             case "q", "quit", "exit":

@@ -21,9 +21,6 @@ enum QuantizeCommand {
         let tokenizer = try source.loadTokenizer()
         let name = modelURL.deletingPathExtension().lastPathComponent
         let out = URL(fileURLWithPath: arguments.string("--out") ?? "\(name)-\(type.rawValue).gguf")
-        guard out.standardizedFileURL != source.weightsFile.url.standardizedFileURL else {
-            throw CLIError.failure("\(out.path): --out would overwrite the model being read")
-        }
         let progress = ProgressLine(label: "quantize")
         let start = DispatchTime.now().uptimeNanoseconds
         try GGUFExport.write(source, tokenizer: tokenizer, as: type, to: out) { index, count, tensor in

@@ -10,6 +10,11 @@ import Darwin
 
 /// The process's standard streams.
 enum Terminal {
+    /// The most that is read from stdin or a prompt file: far beyond any context window
+    /// (Llama 3.1's 131,072 tokens are about half a megabyte of text), and small enough that
+    /// an endless input such as /dev/zero ends in an error instead of exhausting memory.
+    static let inputLimit = 64 << 20
+
     /// Called once at start: a closed pipe then gives EPIPE from write() instead of killing
     /// the process with SIGPIPE, and `write` below ends the program quietly.
     static func ignoreBrokenPipes() {
@@ -22,44 +27,112 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
     /// Writes `text` to stdout at once (no buffering), so tokens appear as they are made.
-    /// If the reader has gone away, there is nobody left to tell: exit successfully.
+    ///
+    /// If the reader has gone away (EPIPE: `llama-cli generate ... | head`), there is nobody
+    /// left to tell: exit successfully. Any other failure (`> /dev/full`, a full disk) loses
+    /// output the user asked for, so it is an error line and exit status 1.
     static func write(_ text: String) {
-        guard writeAll(1, text) else { exit(0) }
+        let code = writeAll(1, text)
+        guard code != 0 else { return }
+        if code == EPIPE { exit(0) }
+        writeError("error: cannot write to standard output: \(String(cString: strerror(code)))\n")
+        exit(1)
     }
 
-    /// Writes `text` to stderr at once.
+    /// Writes `text` to stderr at once. A failure here has nowhere to be reported.
     static func writeError(_ text: String) {
         _ = writeAll(2, text)
     }
 
-    private static func writeAll(_ descriptor: Int32, _ text: String) -> Bool {
+    /// Writes all of `text`; returns 0, or the errno of the failed write.
+    private static func writeAll(_ descriptor: Int32, _ text: String) -> Int32 {
         var text = text
         return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return true }
+            guard let base = bytes.baseAddress else { return 0 }
             var offset = 0
             while offset < bytes.count {
                 let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    return false
+                    return errno
                 }
                 offset += written
             }
-            return true
+            return 0
         }
     }
 
-    /// Reads all of stdin as bytes.
-    static func readStandardInput() -> [UInt8] {
+    /// Reads all of stdin as bytes, at most `inputLimit` of them.
+    /// - Throws: `CLIError.failure` on a read error or past the limit.
+    static func readStandardInput() throws -> [UInt8] {
+        try readAll(descriptor: 0, name: "stdin")
+    }
+
+    /// Reads a file (or FIFO) whole, at most `inputLimit` bytes; "-" is stdin.
+    /// - Parameter role: What the file is, for messages ("prompt file").
+    /// - Throws: `CLIError.failure` naming `path` when it cannot be opened or read, or
+    ///   holds more than `inputLimit` bytes.
+    static func readFile(_ path: String, role: String) throws -> [UInt8] {
+        if path == "-" { return try readStandardInput() }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw CLIError.failure("cannot read \(role) \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        return try readAll(descriptor: descriptor, name: "\(role) \(path)")
+    }
+
+    private static func readAll(descriptor: Int32, name: String) throws -> [UInt8] {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CLIError.failure("cannot read \(name): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return result }
+            guard result.count + count <= inputLimit else {
+                throw CLIError.failure("\(name): more than \(inputLimit >> 20) MiB of input; the limit is \(inputLimit >> 20) MiB")
+            }
             result.append(contentsOf: buffer[..<count])
         }
-        return result
+    }
+
+    /// Lines from stdin, for `chat` and the menu: like the standard library's `readLine`,
+    /// but a read error is an error (not the end of input) and a line is at most
+    /// `inputLimit` bytes.
+    final class LineReader {
+        private var pending: [UInt8] = []
+        private var atEnd = false
+
+        /// The next line without its newline, or nil at the end of input. A last line with
+        /// no newline is still a line. Invalid UTF-8 is repaired (U+FFFD), as `readLine` does.
+        func next() throws -> String? {
+            while true {
+                if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    var line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                    return String(decoding: line, as: UTF8.self)
+                }
+                if atEnd {
+                    guard !pending.isEmpty else { return nil }
+                    defer { pending = [] }
+                    return String(decoding: pending, as: UTF8.self)
+                }
+                guard pending.count <= Terminal.inputLimit else {
+                    throw CLIError.failure("stdin: a line longer than \(Terminal.inputLimit >> 20) MiB")
+                }
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw CLIError.failure("cannot read stdin: \(String(cString: strerror(errno)))")
+                }
+                if count == 0 { atEnd = true } else { pending.append(contentsOf: buffer[..<count]) }
+            }
+        }
     }
 }
 

@@ -23,7 +23,7 @@ enum TokenizeCommand {
         if let given = arguments.string("--text") {
             text = given
         } else {
-            guard let input = String(validating: Terminal.readStandardInput(), as: UTF8.self) else {
+            guard let input = String(validating: try Terminal.readStandardInput(), as: UTF8.self) else {
                 throw CLIError.failure("stdin is not valid UTF-8 text")
             }
             text = input
@@ -40,7 +40,7 @@ enum TokenizeCommand {
         if let given = try arguments.tokenIDs("--ids") {
             ids = given
         } else {
-            ids = try parseJSONArray(Terminal.readStandardInput())
+            ids = try parseJSONArray(try Terminal.readStandardInput())
         }
         let tokenizer = try loadTokenizer(arguments)
         Terminal.write(try tokenizer.decode(ids))

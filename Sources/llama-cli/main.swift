@@ -59,10 +59,15 @@ func runCommandLine(_ arguments: [String]) -> Int32 {
     }
 }
 
-/// Errors from Foundation can span lines; the contract is one line.
-func oneLine(_ text: String) -> String {
-    text.split(whereSeparator: \.isNewline).joined(separator: " ")
+/// Errors from Foundation can span lines; the contract is one line, and a short one: the
+/// library already cuts what it quotes from a file, and this cut catches anything else that
+/// quotes input at length.
+func oneLine(_ text: String, limit: Int = 1000) -> String {
+    let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    guard line.count > limit else { return line }
+    return "\(line.prefix(limit))... (\(line.count - limit) more characters)"
 }
 
 Terminal.ignoreBrokenPipes()
+Interrupts.install()
 exit(runCommandLine(Array(CommandLine.arguments.dropFirst())))

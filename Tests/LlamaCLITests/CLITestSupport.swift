@@ -30,10 +30,17 @@ enum CLITestError: Error {
 
 enum CLI {
     /// Runs llama-cli with `arguments`, feeding `stdin` (empty when nil) and waiting for it.
+    /// - Parameters:
+    ///   - stdinPath: A file to read stdin from instead of `stdin` (a device, a folder).
+    ///   - stdoutPath: A file to write stdout to instead of a pipe (/dev/full).
+    ///   - timeout: A run that takes longer is killed, and the test fails on its status:
+    ///     a hang must end the test, not CI.
+    ///   - executable: Another program to run instead (a shell that sets limits first).
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    closeStdoutEarly: Bool = false) throws -> CLIResult {
+                    closeStdoutEarly: Bool = false, stdinPath: String? = nil, stdoutPath: String? = nil,
+                    timeout: TimeInterval = 300, executable: String? = nil) throws -> CLIResult {
         let process = Process()
-        process.executableURL = try Fixtures.llamaCLI()
+        process.executableURL = try executable.map { URL(fileURLWithPath: $0) } ?? Fixtures.llamaCLI()
         process.arguments = arguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         var env = ProcessInfo.processInfo.environment
@@ -41,28 +48,104 @@ enum CLI {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
+        if let stdinPath {
+            process.standardInput = try #require(FileHandle(forReadingAtPath: stdinPath))
+        } else {
+            process.standardInput = input
+        }
+        if let stdoutPath {
+            process.standardOutput = try #require(FileHandle(forWritingAtPath: stdoutPath))
+        } else {
+            process.standardOutput = output
+        }
         process.standardError = errors
         try process.run()
+        let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         if closeStdoutEarly { try output.fileHandleForReading.close() }
 
         // Read both streams on their own threads so a full pipe never blocks the child.
         final class Box: @unchecked Sendable { var data = Data() }
         let out = Box(), err = Box()
         let group = DispatchGroup()
-        if !closeStdoutEarly {
+        if !closeStdoutEarly && stdoutPath == nil {
             DispatchQueue.global().async(group: group) { out.data = output.fileHandleForReading.readDataToEndOfFile() }
         }
         DispatchQueue.global().async(group: group) { err.data = errors.fileHandleForReading.readDataToEndOfFile() }
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
+        if stdinPath == nil {
+            if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+            try input.fileHandleForWriting.close()
+        }
         process.waitUntilExit()
         group.wait()
         return CLIResult(status: process.terminationStatus,
                          crashed: process.terminationReason == .uncaughtSignal,
                          stdout: String(decoding: out.data, as: UTF8.self),
                          stderr: String(decoding: err.data, as: UTF8.self))
+    }
+}
+
+/// A llama-cli process that a test talks to while it runs: lines in, output polled, signals.
+final class CLISession: @unchecked Sendable {
+    // @unchecked Sendable: the output buffers are only touched under `lock`.
+    let process = Process()
+    private let input = Pipe(), output = Pipe(), errors = Pipe()
+    private let lock = NSLock()
+    private var out = Data(), err = Data()
+    private let done = DispatchGroup()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = try Fixtures.llamaCLI()
+        process.arguments = arguments
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        var env = ProcessInfo.processInfo.environment
+        env["LLAMA_MODEL"] = nil
+        process.environment = env
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        for (pipe, isOutput) in [(output, true), (errors, false)] {
+            DispatchQueue.global().async(group: done) { [self] in
+                while true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { return }
+                    lock.lock()
+                    if isOutput { out.append(chunk) } else { err.append(chunk) }
+                    lock.unlock()
+                }
+            }
+        }
+    }
+
+    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
+    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
+
+    /// Sends `text` to stdin.
+    func send(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+
+    /// Closes stdin (end of input).
+    func closeInput() throws { try input.fileHandleForWriting.close() }
+
+    /// Waits (up to `timeout` seconds) until `condition` holds; returns whether it did.
+    @discardableResult
+    func wait(timeout: TimeInterval = 120, until condition: (CLISession) -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end {
+            if condition(self) { return true }
+            usleep(10_000)
+        }
+        return condition(self)
+    }
+
+    /// Waits for the process to end (killing it after `timeout` seconds) and returns the result.
+    func finish(timeout: TimeInterval = 120) -> CLIResult {
+        if !wait(timeout: timeout, until: { !$0.process.isRunning }) { process.terminate() }
+        process.waitUntilExit()
+        done.wait()
+        return CLIResult(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
+                         stdout: stdout, stderr: stderr)
     }
 }
 

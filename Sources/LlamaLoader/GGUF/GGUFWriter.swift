@@ -49,11 +49,14 @@ public final class GGUFWriter {
         entries.append(Entry(name: name, shape: shape, dtype: dtype, produce: produce))
     }
 
-    /// Writes the file.
-    /// - Parameter progress: Called before each tensor with its index, the count and its name.
-    /// - Throws: `LoaderError.cannotOpen` when the file cannot be created or written;
+    /// Writes the file atomically (`AtomicFileWriter`): until the last byte is on the disk
+    /// the old file at `url`, if any, is untouched, and on any error nothing is left behind.
+    /// - Parameters:
+    ///   - inputs: Files this run reads; `url` may not be any of them.
+    ///   - progress: Called before each tensor with its index, the count and its name.
+    /// - Throws: `LoaderError.unsafeOutput` or `.cannotWrite` (see `AtomicFileWriter`);
     ///   whatever a producer throws.
-    public func write(to url: URL, progress: ((Int, Int, String) -> Void)? = nil) throws {
+    public func write(to url: URL, protecting inputs: [URL] = [], progress: ((Int, Int, String) -> Void)? = nil) throws {
         var header = Data()
         header.append(contentsOf: Array("GGUF".utf8))
         append(UInt32(3), to: &header)
@@ -80,26 +83,17 @@ public final class GGUFWriter {
         }
         header.append(Data(count: padded(header.count) - header.count))
 
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: url) else {
-            throw LoaderError.cannotOpen(file: url.lastPathComponent, reason: "cannot create \(url.path)")
-        }
-        defer { try? handle.close() }
-        do {
-            try handle.write(contentsOf: header)
-            for (index, entry) in entries.enumerated() {
-                progress?(index, entries.count, entry.name)
-                var bytes = Data(count: padded(entry.byteCount))
-                try bytes.withUnsafeMutableBytes { buffer in
-                    try entry.produce(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<entry.byteCount]))
-                }
-                try handle.write(contentsOf: bytes)
+        let file = try AtomicFileWriter(replacing: url, protecting: inputs)
+        try file.write(header)
+        for (index, entry) in entries.enumerated() {
+            progress?(index, entries.count, entry.name)
+            var bytes = Data(count: padded(entry.byteCount))
+            try bytes.withUnsafeMutableBytes { buffer in
+                try entry.produce(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<entry.byteCount]))
             }
-        } catch let error as LoaderError {
-            throw error
-        } catch let error as CocoaError {
-            throw LoaderError.cannotOpen(file: url.lastPathComponent, reason: "write failed: \(error.localizedDescription)")
+            try file.write(bytes)
         }
+        try file.commit()
     }
 
     private func padded(_ count: Int) -> Int {

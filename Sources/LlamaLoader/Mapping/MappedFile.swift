@@ -37,7 +37,10 @@ public final class MappedFile: @unchecked Sendable {
     public init(url: URL) throws {
         self.url = url
         let name = url.lastPathComponent
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait, forever, for a
+        // writer; this way it opens at once and fstat below refuses it. (The flag changes
+        // nothing for a regular file.)
+        let descriptor = open(url.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw LoaderError.cannotOpen(file: name, reason: "\(Self.systemError()) (\(url.path))")
         }
@@ -47,7 +50,8 @@ public final class MappedFile: @unchecked Sendable {
             throw LoaderError.cannotOpen(file: name, reason: Self.systemError())
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw LoaderError.cannotOpen(file: name, reason: "not a regular file (\(url.path))")
+            throw LoaderError.cannotOpen(
+                file: name, reason: "\(AtomicFileWriter.fileKind(info.st_mode)), not a regular file (\(url.path))")
         }
         let size = Int(info.st_size)
         self.byteCount = size

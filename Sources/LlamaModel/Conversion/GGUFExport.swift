@@ -31,7 +31,10 @@ public enum GGUFExport {
     /// - Parameters:
     ///   - tokenizer: Written as `tokenizer.ggml.*` when given.
     ///   - progress: Called before each tensor with its index, the count and its GGUF name.
-    /// - Throws: `LoaderError` when the file cannot be written; `TensorError.partialBlock`
+    /// The file is written atomically, and never over one of `source`'s own files (see
+    /// `AtomicFileWriter`).
+    /// - Throws: `LoaderError` when the file cannot be written (`.unsafeOutput` when `url`
+    ///   is one of the model's files, `.cannotWrite`); `TensorError.partialBlock`
     ///   when a matrix's rows are not whole Q8_0 blocks (a width not a multiple of 32).
     public static func write(_ source: ModelSource, tokenizer: Tokenizer?, as type: WeightType, to url: URL,
                              progress: ((Int, Int, String) -> Void)? = nil) throws {
@@ -78,6 +81,6 @@ public enum GGUFExport {
             let factors = try Tensor(RotaryEmbedding.scalingFactors(params: p), shape: [p.headDim / 2])
             try add(CheckpointKeys.ropeFrequencyFactors, factors, .f32)
         }
-        try writer.write(to: url, progress: progress)
+        try writer.write(to: url, protecting: source.inputFiles, progress: progress)
     }
 }
