@@ -54,7 +54,7 @@ enum Help {
 
     \(modelOption)
       --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
-      --prompt-file FILE     read the prompt from FILE ('-' for stdin)
+      --prompt-file FILE     read the prompt from FILE ('-' for stdin; at most 64 MiB)
       --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
       --chat                 wrap the prompt as a user message in the Llama 3.1 chat format
       --system TEXT          with --chat: a system message first
@@ -75,7 +75,8 @@ enum Help {
     An interactive conversation in the Llama 3.1 chat format. Type a message and press
     Enter; the reply streams back. Commands: /reset (forget the conversation),
     /system TEXT (set the system message and reset), /stats (speeds of the last reply),
-    /help. Ctrl-D leaves.
+    /help. Ctrl-C stops a reply (a second Ctrl-C, or one at the prompt, leaves); Ctrl-D
+    leaves. Lines of at most 64 MiB.
 
     \(modelOption)
       --system TEXT          the system message
@@ -87,7 +88,7 @@ enum Help {
     usage: llama-cli tokenize [--tokenizer FILE | --model DIR] [--text TEXT] [--special] [--bos]
 
     Prints the token ids of the text as a JSON array. The text is --text, else all of stdin
-    (a trailing newline from `echo` is part of it).
+    (at most 64 MiB; a trailing newline from `echo` is part of it).
 
       --tokenizer FILE       a tokenizer.model file
     \(modelOption)
@@ -102,7 +103,7 @@ enum Help {
     usage: llama-cli detokenize [--tokenizer FILE | --model DIR] [--ids IDS]
 
     Prints the text of token ids, with nothing added. The ids are --ids 1,2,3, else a JSON
-    array on stdin.
+    array on stdin (at most 64 MiB).
 
       --tokenizer FILE       a tokenizer.model file
     \(modelOption)
@@ -129,6 +130,10 @@ enum Help {
     bf16. Norm weights stay f32; the tokenizer goes in as tokenizer.ggml.*. The file runs
     here with --model FILE.gguf (decode reads half the bytes of bf16) and in llama.cpp.
 
+    The file is written beside its final name and renamed into place when complete: an
+    error or Ctrl-C leaves any old file as it was. An --out that is one of the model's own
+    files (by any path), or that exists and is not a regular file, is refused.
+
     \(modelOption)
       --out FILE.gguf        where to write (default: <model name>-<type>.gguf here)
       --type q8_0|bf16       the matrices' type (default q8_0)
@@ -144,7 +149,9 @@ enum Help {
     attention_norm, attention.wq/wk/wv, attention.rope.xq/xk, attention.scores, .mask,
     .softmax, .output, .wo, h, ffn_norm, feed_forward.w1/silu/w3/silu*w3/w2, out; then
     norm, output (the logits) and the 5 most likely next tokens. Each step shows its shape,
-    min, max, mean and RMS, and its first values. At most 256 prompt tokens.
+    min, max, mean and RMS, and its first values; NaN and infinities print as nan, inf and
+    -inf (in JSON as the strings "nan", "inf", "-inf"), with their count. At most 256
+    prompt tokens.
 
     \(modelOption)
       --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
@@ -167,7 +174,7 @@ enum Help {
     \(modelOption)
       --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
       --prompt-tokens IDS    raw token ids, comma-separated
-      --out FILE.svg         where to write the picture
+      --out FILE.svg         where to write the picture (atomically; never over an input)
       --layer N              which layer (default 0)
       --head H               only this head (default: every head of the layer)
       --threads N            worker threads (default: one per core)

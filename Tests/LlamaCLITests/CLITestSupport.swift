@@ -49,12 +49,12 @@ enum CLI {
         process.environment = env
         let input = Pipe(), output = Pipe(), errors = Pipe()
         if let stdinPath {
-            process.standardInput = try #require(FileHandle(forReadingAtPath: stdinPath))
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinPath))
         } else {
             process.standardInput = input
         }
         if let stdoutPath {
-            process.standardOutput = try #require(FileHandle(forWritingAtPath: stdoutPath))
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         } else {
             process.standardOutput = output
         }

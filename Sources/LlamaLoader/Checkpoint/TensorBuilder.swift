@@ -23,7 +23,7 @@ struct TensorBuilder {
     mutating func tensor(named name: String, _ reference: TensorReference)
         throws -> (TorchCheckpoint.Record, Tensor) {
         func invalid(_ reason: String) -> LoaderError {
-            .invalidTensor(file: fileName, tensor: name, reason: reason)
+            .invalidTensor(file: fileName, tensor: LoaderError.excerpt(name), reason: reason)
         }
         guard let dtype = reference.storage.type.dtype else {
             throw invalid("expected element type bf16, f16 or f32, found torch.\(reference.storage.type.rawValue)")
@@ -60,7 +60,7 @@ struct TensorBuilder {
         do {
             tensor = try Tensor(dtype: dtype, shape: shape, storage: storage, byteOffset: byteOffset)
         } catch {
-            throw invalid("\(error) (storage \(reference.storage.key) starting at element \(reference.storageOffset))")
+            throw invalid("\(error) (storage \(LoaderError.excerpt(reference.storage.key)) starting at element \(reference.storageOffset))")
         }
         let record = TorchCheckpoint.Record(
             name: name, dtype: dtype, shape: shape, strides: stride,
@@ -73,14 +73,14 @@ struct TensorBuilder {
         if let known = storages[reference.key] {
             guard known.reference == reference else {
                 throw LoaderError.invalidTensor(
-                    file: fileName, tensor: name,
-                    reason: "storage \(reference.key) was described as \(known.reference.elementCount) torch.\(known.reference.type.rawValue) elements, here as \(reference.elementCount) torch.\(reference.type.rawValue)")
+                    file: fileName, tensor: LoaderError.excerpt(name),
+                    reason: "storage \(LoaderError.excerpt(reference.key)) was described as \(known.reference.elementCount) torch.\(known.reference.type.rawValue) elements, here as \(reference.elementCount) torch.\(reference.type.rawValue)")
             }
             return known.storage
         }
         let entryName = "\(folder)/data/\(reference.key)"
         guard let entry = archive.entry(named: entryName) else {
-            throw LoaderError.missingEntry(file: fileName, entry: entryName)
+            throw LoaderError.missingEntry(file: fileName, entry: LoaderError.excerpt(entryName))
         }
         let bytes = try archive.bytes(of: entry)
         let (needed, overflow) = reference.elementCount.multipliedReportingOverflow(by: dtype.blockByteSize)

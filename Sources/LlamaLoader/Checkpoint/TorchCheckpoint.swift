@@ -142,7 +142,7 @@ public struct TorchCheckpoint: Sendable {
                 throw LoaderError.notAStateDict(file: fileName, found: "a key that is \(key.kindDescription)")
             }
             guard case .tensor(let reference) = value else {
-                throw LoaderError.notAStateDict(file: fileName, found: "\(name) holding \(value.kindDescription)")
+                throw LoaderError.notAStateDict(file: fileName, found: "\(LoaderError.excerpt(name)) holding \(value.kindDescription)")
             }
             result.append((name, reference))
         }
