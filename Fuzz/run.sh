@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 seconds="${1:-30}"
 shift || true
-all_targets="checkpoint pickle params ranks-file text arguments gguf"
+all_targets="checkpoint pickle params ranks-file text arguments gguf model-folder"
 targets="${*:-$all_targets}"
 for target in $targets; do
     case " $all_targets " in *" $target "*) ;; *) echo "unknown target $target (expected one of: $all_targets)" >&2; exit 2 ;; esac
@@ -42,6 +42,7 @@ build ranks-file LlamaTokenizer $tokenizer Fuzz/Targets/FuzzRanksFile.swift
 build text LlamaTokenizer $tokenizer Fuzz/Targets/FuzzText.swift
 build arguments LlamaCLIArguments $arguments Fuzz/Targets/FuzzArguments.swift
 build gguf LlamaTensor $tensor_and_loader Fuzz/Targets/FuzzGGUF.swift
+build model-folder LlamaTensor $tensor_and_loader Fuzz/Targets/FuzzModelFolder.swift
 
 # Seed corpora from the fixtures.
 seed() {  # target, files...
@@ -71,11 +72,18 @@ split -b 2000 Tests/Fixtures/demo/heldout.txt "$out/corpus/text/heldout-" 2>/dev
 mkdir -p "$out/corpus/arguments"
 printf -- '--model\0Models/demo\0--max-tokens\00012\0--stop\0x\0--stats' > "$out/corpus/arguments/seed"
 seed gguf Fuzz/gguf/seeds/*.gguf
+# model-folder: the first bytes choose each entry's kind (see FuzzModelFolder.swift); 6 links
+# the demo model's real file, so the first seed opens a whole model.
+mkdir -p "$out/corpus/model-folder"
+printf '\6\6\6\0' > "$out/corpus/model-folder/demo"
+printf '\6\1\6\0' > "$out/corpus/model-folder/fifo-params"
+printf '\1\6\2\0' > "$out/corpus/model-folder/fifo-checkpoint"
+printf '\6\6\6\6' > "$out/corpus/model-folder/two-shards"
 
 status=0
 for target in $targets; do
     log="$out/$target.log"
-    if "$out/$target" "$out/corpus/$target" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=256 \
+    if "$out/$target" "$out/corpus/$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=1024 -malloc_limit_mb=256 \
         -artifact_prefix="Fuzz/crashes/$target-" -print_final_stats=1 > "$log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         echo "$target: $runs executions in ${seconds}s, no crash"
