@@ -97,10 +97,10 @@ public final class AtomicFileWriter {
     /// - Throws: `LoaderError.cannotWrite` with the system's reason (a full disk is named as
     ///   such); the temporary file is removed then.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard descriptor >= 0, var next = bytes.baseAddress else {
-            if descriptor < 0 { throw LoaderError.cannotWrite(path: requestedPath, reason: "the file was already finished") }
-            return
+        guard descriptor >= 0 else {
+            throw LoaderError.cannotWrite(path: requestedPath, reason: "the file was already finished")
         }
+        guard var next = bytes.baseAddress else { return }
         var left = bytes.count
         while left > 0 {
             let written = systemWrite(descriptor, next, left)
