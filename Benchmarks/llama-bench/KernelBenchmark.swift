@@ -4,7 +4,7 @@
 import Foundation
 import LlamaTensor
 
-/// Times `matrixVectorProduct` on bf16 matrices of decode shapes.
+/// Times `matrixVectorProduct` on bf16, f16 and Q8_0 matrices of decode shapes.
 enum KernelBenchmark {
     struct Result: Encodable {
         let shape: [Int]

@@ -75,7 +75,7 @@ do {
     switch mode {
     case "kernels":
         let bandwidth = Bandwidth.measureRead(pool: pool)
-        let results = [DType.bf16, .q8_0].flatMap { dtype in
+        let results = [DType.bf16, .f16, .q8_0].flatMap { dtype in
             [(2048, 8192), (8192, 2048)].map { rows, cols in
                 KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: dtype, pool: pool, bandwidth: bandwidth)
             }

@@ -239,10 +239,33 @@ struct KernelTests {
         }
     }
 
+    /// The f16 weight kernels' widening gives the same float as the hardware conversion
+    /// for every half: zeros, subnormals, normals, infinities, and NaNs (as NaNs with the
+    /// same payload, the conversion may only set the quiet bit). Every value goes through
+    /// both `widenPairs` lanes (even and odd) and `element`.
+    @Test func float16WideningIsExact() {
+        for bits in UInt16.min...UInt16.max {
+            let expected = Float(Float16(bitPattern: bits))
+            var row = [UInt16](repeating: 0, count: 16)
+            row[5] = bits   // an odd element
+            row[8] = bits   // an even one
+            let (even, odd) = row.withUnsafeBytes { Float16Weights.widenPairs($0.baseAddress!, block: 0) }
+            let single = row.withUnsafeBytes { Float16Weights.element($0.baseAddress!, 8) }
+            for found in [odd[2], even[4], single] {
+                if expected.isNaN {
+                    #expect(found.isNaN && found.bitPattern | 0x0040_0000 == expected.bitPattern | 0x0040_0000,
+                            "bits \(bits)")
+                } else {
+                    #expect(found.bitPattern == expected.bitPattern, "bits \(bits)")
+                }
+            }
+        }
+    }
+
     /// Results are bit-identical for 1, 2, 3 and 4 threads and across tile shapes: the
     /// matrix-vector product of one token equals that token's row of a batched product.
     /// Widths on both sides of the decode kernel's switch from one row to four at a time.
-    @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.bf16, 8209), (.q8_0, 96), (.q8_0, 4128)])
+    @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.bf16, 8209), (.f16, 100), (.f16, 4113), (.q8_0, 96), (.q8_0, 4128)])
     func productsAreBitIdenticalAcrossThreadsAndBatching(dtype: DType, n: Int) throws {
         let outFeatures = 37, rows = 13
         let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: dtype)
