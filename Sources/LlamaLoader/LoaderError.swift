@@ -2,6 +2,8 @@
 // names the file, entry, tensor or field, what was expected and what was found.
 // Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
 
+import Foundation
+
 /// A model folder, checkpoint or `params.json` could not be read.
 ///
 /// Every case names what it is about (a file by its last path component, a tensor by its
@@ -103,4 +105,10 @@ extension LoaderError {
               end != scalars.endIndex else { return text }
         return String(scalars[..<end]) + "… (\(text.utf8.count) bytes)"
     }
+}
+
+extension LoaderError: LocalizedError {
+    /// The same one line as `description`, so `error.localizedDescription` in an app shows
+    /// what the command line prints.
+    public var errorDescription: String? { description }
 }

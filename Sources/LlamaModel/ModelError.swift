@@ -1,6 +1,7 @@
 // Errors of the model and generation layer. Listed, with what the user sees, in
 // Documentation/15-Bad-Input.md.
 
+import Foundation
 import LlamaLoader
 import LlamaTokenizer
 
@@ -60,4 +61,10 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             }
         }
     }
+}
+
+extension ModelError: LocalizedError {
+    /// The same one line as `description`, so `error.localizedDescription` in an app shows
+    /// what the command line prints.
+    public var errorDescription: String? { description }
 }

@@ -1,6 +1,8 @@
 // Tokenizer errors: every failure names the file and line, or the token id, that caused it.
 // Documentation: Documentation/06-Tokenizer.md
 
+import Foundation
+
 /// A failure to load a `tokenizer.model` file or to turn token ids back into text.
 ///
 /// Each case carries what a person needs to fix the input: the file (`source`), the
@@ -71,4 +73,10 @@ extension TokenizerError {
               end != scalars.endIndex else { return text }
         return String(scalars[..<end]) + "… (\(text.utf8.count) bytes)"
     }
+}
+
+extension TokenizerError: LocalizedError {
+    /// The same one line as `description`, so `error.localizedDescription` in an app shows
+    /// what the command line prints.
+    public var errorDescription: String? { description }
 }

@@ -196,3 +196,9 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension TensorError: LocalizedError {
+    /// The same one line as `description`, so `error.localizedDescription` in an app shows
+    /// what the command line prints.
+    public var errorDescription: String? { description }
+}
