@@ -27,6 +27,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// and `layer` its block; `layer` is `nil` outside the blocks, and both are `nil` when
     /// the re-run found every step finite.
     case nonFiniteLogits(position: Int, layer: Int?, step: String?, found: String)
+    /// A forward pass was stopped by its caller (`isCancelled`); the KV cache holds the
+    /// first `position` positions, the batches that finished.
+    case cancelled(position: Int)
 
     /// One line naming what went wrong, with the values involved.
     public var description: String {
@@ -45,6 +48,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "cannot reserve memory for the \(what)"
         case let .positionMismatch(expected, found):
             return "forward pass at position \(found), but the cache holds \(expected) positions"
+        case let .cancelled(position):
+            return "the forward pass was cancelled; the cache holds \(position) positions"
         case let .nonFiniteLogits(position, layer, step, found):
             let logits = "the logits at position \(position) are not finite (\(found))"
             switch (layer, step) {

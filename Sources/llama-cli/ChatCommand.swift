@@ -41,7 +41,8 @@ final class Conversation {
         let promptTokens = try llama.promptTokens(for: dialog)
         var reply = ""
         let summary = try Interrupts.duringReply {
-            try llama.generate(promptTokens: promptTokens, parameters: parameters) { piece in
+            try llama.generate(promptTokens: promptTokens, parameters: parameters,
+                               isCancelled: { Interrupts.shouldStop }) { piece in
                 reply += piece.text
                 Terminal.write(piece.text)
                 return !Interrupts.shouldStop

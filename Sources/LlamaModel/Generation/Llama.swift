@@ -156,7 +156,8 @@ public final class Llama: @unchecked Sendable {
             // hold one of Swift concurrency's few cooperative threads.
             let thread = Thread {
                 do {
-                    let summary = try self.generate(promptTokens: tokens(), parameters: parameters) { piece in
+                    let summary = try self.generate(promptTokens: tokens(), parameters: parameters,
+                                                    isCancelled: { stopped.isSet }) { piece in
                         continuation.yield(.piece(piece))
                         return !stopped.isSet
                     }
@@ -178,6 +179,10 @@ public final class Llama: @unchecked Sendable {
     /// - Parameters:
     ///   - promptTokens: The prompt, exactly as the model should see it.
     ///   - parameters: Sampling and stopping options.
+    ///   - isCancelled: Asked between the prompt's batches and layers: `true` stops the
+    ///     prefill within one layer (finish reason `.cancelled`, no tokens generated), and
+    ///     the cache keeps the prompt's batches that finished, so the next call with the same
+    ///     prompt runs only the rest. (`{ Task.isCancelled }` ties it to the calling task.)
     ///   - onPiece: Receives each piece; return `false` to stop (finish reason
     ///     `.cancelled`).
     /// - Returns: Counts, speeds and why it ended.
@@ -186,6 +191,7 @@ public final class Llama: @unchecked Sendable {
     ///   (`.nonFiniteLogits`, naming the layer where they start). The KV cache stays
     ///   usable after any of these.
     public func generate(promptTokens: [Int32], parameters: GenerationParameters,
+                         isCancelled: (() -> Bool)? = nil,
                          onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
         try parameters.validate()
         guard !promptTokens.isEmpty else { throw ModelError.emptyInput }
@@ -203,7 +209,15 @@ public final class Llama: @unchecked Sendable {
         let reused = min(commonPrefixLength(cachedTokens, promptTokens), promptTokens.count - 1)
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         cachedTokens = Array(promptTokens[..<reused])
-        var logits = try forwardChecked(Array(promptTokens[reused...]), startingAt: reused)
+        var logits: UnsafeBufferPointer<Float>
+        do {
+            logits = try forwardChecked(Array(promptTokens[reused...]), startingAt: reused, isCancelled: isCancelled)
+        } catch ModelError.cancelled(let position) {
+            cachedTokens = Array(promptTokens[..<position])
+            return GenerationSummary(promptTokens: promptTokens.count, prefilledTokens: position - reused,
+                                     generatedTokens: 0, prefillSeconds: seconds(since: prefillStart),
+                                     decodeSeconds: 0, finishReason: .cancelled, decodeSteps: 0)
+        }
         cachedTokens = promptTokens
         let prefillSeconds = seconds(since: prefillStart)
 
@@ -265,8 +279,9 @@ public final class Llama: @unchecked Sendable {
     /// On failure `cachedTokens` still ends before `tokens` (callers update it after this
     /// returns), so the next generation runs those positions again.
     /// - Throws: What `Transformer.forward` throws; `ModelError.nonFiniteLogits`.
-    private func forwardChecked(_ tokens: [Int32], startingAt start: Int) throws -> UnsafeBufferPointer<Float> {
-        let logits = try transformer.forward(tokens, startingAt: start)
+    private func forwardChecked(_ tokens: [Int32], startingAt start: Int,
+                                isCancelled: (() -> Bool)? = nil) throws -> UnsafeBufferPointer<Float> {
+        let logits = try transformer.forward(tokens, startingAt: start, isCancelled: isCancelled)
         guard allFinite(logits) else {
             throw try transformer.nonFiniteLogitsError(logits, rerunning: tokens, startingAt: start)
         }

@@ -105,11 +105,17 @@ public final class Transformer: @unchecked Sendable {
     /// decode passes one token. Starting before the cache's end rewinds it: what was
     /// cached after `startingAt` is forgotten.
     ///
+    /// - Parameter isCancelled: Asked before each batch and between layers; when it says
+    ///   `true` the pass stops there. A long prompt then stops within one layer of one
+    ///   batch, and the cache keeps the whole batches that finished (`position` says how
+    ///   many positions).
     /// - Returns: `vocabSize` logits, valid until the next call (no copy is made).
-    /// - Throws: `ModelError.emptyInput`, `.tokenOutOfRange`, `.contextFull`, or
-    ///   `.positionMismatch` when `startingAt` is beyond the cached positions.
+    /// - Throws: `ModelError.emptyInput`, `.tokenOutOfRange`, `.contextFull`,
+    ///   `.positionMismatch` when `startingAt` is beyond the cached positions, or
+    ///   `.cancelled` when `isCancelled` said so.
     @discardableResult
-    public func forward(_ tokens: [Int32], startingAt start: Int) throws -> UnsafeBufferPointer<Float> {
+    public func forward(_ tokens: [Int32], startingAt start: Int,
+                        isCancelled: (() -> Bool)? = nil) throws -> UnsafeBufferPointer<Float> {
         guard !tokens.isEmpty else { throw ModelError.emptyInput }
         guard start >= 0, start <= cache.count else {
             throw ModelError.positionMismatch(expected: cache.count, found: start)
@@ -124,9 +130,11 @@ public final class Transformer: @unchecked Sendable {
         var offset = 0
         while offset < tokens.count {
             let rows = min(state.batchCapacity, tokens.count - offset)
-            tokens.withUnsafeBufferPointer { ids in
-                runBatch(UnsafeBufferPointer(rebasing: ids[offset..<(offset + rows)]), start: start + offset)
+            let finished = tokens.withUnsafeBufferPointer { ids in
+                runBatch(UnsafeBufferPointer(rebasing: ids[offset..<(offset + rows)]), start: start + offset,
+                         isCancelled: isCancelled)
             }
+            guard finished else { throw ModelError.cancelled(position: cache.count) }
             offset += rows
         }
         let logits = logitsOfLastToken()
@@ -182,7 +190,10 @@ public final class Transformer: @unchecked Sendable {
     // MARK: - The pass
 
     /// One batch of up to `batchCapacity` tokens through every layer.
-    private func runBatch(_ ids: UnsafeBufferPointer<Int32>, start: Int) {
+    /// Runs one batch; returns false, with the cache still ending at `start`, when
+    /// `isCancelled` stopped it between layers. (Positions of the batch that some layers
+    /// wrote lie past the cache's count, so they are never read, and are overwritten.)
+    private func runBatch(_ ids: UnsafeBufferPointer<Int32>, start: Int, isCancelled: (() -> Bool)?) -> Bool {
         let dim = params.dim
         // doc: embed-and-blocks
         // Embed: each token's row of the embedding table, widened to f32.
@@ -191,11 +202,13 @@ public final class Transformer: @unchecked Sendable {
         }
         // The blocks, in order.
         for block in layers {
+            if isCancelled?() == true { return false }
             block(state, rows: ids.count, start: start, cache: cache, rope: rope, pool: pool)
         }
         cache.count = start + ids.count
         // doc: end
         lastBatchRows = ids.count
+        return true
     }
 
     private var lastBatchRows = 0
