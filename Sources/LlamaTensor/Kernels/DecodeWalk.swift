@@ -8,40 +8,32 @@ import Foundation
 /// the choice changes the speed and never the result.
 ///
 /// Decode is a race to read memory, and how fast one core reads depends on how many
-/// cache-line requests it keeps in flight, which the processor's prefetchers decide. The
-/// processors we measured want different things:
+/// cache-line requests it keeps in flight, which the processor's prefetchers decide.
+/// Processors want different things:
 ///
 /// - AMD Zen 4 and Zen 5 (EPYC): a thread's share of short rows read as two halves side by
 ///   side (default build) or front to back (FMA builds); rows of 4,097 to 8,192 columns
-///   four adjacent at a time with their sums stored in memory (`streamRows`), 60-70 GB/s
-///   for the 1B model's `w2` against 34-36 with the sums in registers (`tile4x1`).
-///   Quarters ran at 16-62 GB/s depending on how far apart they happened to be.
-/// - Intel Xeon (Emerald Rapids): one sequential stream per core reads only 16-18 GB/s of
-///   the 25-35 that four streams reach. A share of short rows read as four quarters side
-///   by side, and rows wider than 4,096 columns through `tile4x1`, decode the 1B shape
-///   20-50% faster there than the two-stream walk does in most alternating runs (the 3B
-///   shape 40-60%).
-/// - AMD Zen 1 (EPYC, family 23 model 1): like Intel. The 1B shape decoded at 6.1 and 7.0
-///   tokens/s with four streams against 4.8 and 5.4 with two, in alternating runs; each
-///   matrix shape, bf16 and Q8_0, was 5-45% faster with four in the same process.
-/// - AMD Zen 3 (EPYC Milan, family 25 model 1): like Intel too. In alternating runs of the
-///   1B shape, four streams were faster in every pair: bf16 9.0-11.6 tokens/s against
-///   7.6-9.3 with two (default build), Q8_0 15.1-15.2 against 10.2-11.1, and with
-///   `-target-cpu znver3 -DSWIFTLLAMA_FMA` bf16 9.4-10.4 against 8.1-8.6. There the four
-///   parts also keep their running sums in registers (`tile4x1` with the parts' stride)
-///   rather than in memory (`streamRows`): this core retires about four instructions per
-///   cycle on these loops, and the sums' loads and stores are four of the default build's
-///   38 instructions per weight line per row. In nine alternating pairs of runs the 1B shape
-///   decoded at 9.4-11.6 tokens/s (median 10.5) against 8.1-11.7 (median 9.2) in the
-///   default build, faster in eight pairs; in four pairs with znver3 + FMA, 11.6-14.0
-///   against 10.6-12.3, faster in all four.
+///   four adjacent at a time with their sums stored in memory (`streamRows`), which reads
+///   the 1B model's `w2` nearly twice as fast as the same rows with their sums in
+///   registers (`tile4x1`). Quarters read well or badly depending on how far apart they
+///   happen to lie, so they are not used.
+/// - Intel Xeon (Emerald Rapids): one sequential stream per core reads about half of what
+///   four streams read. A share of short rows is read as four quarters side by side, and
+///   rows wider than 4,096 columns go through `tile4x1`.
+/// - AMD Zen 1 (EPYC, family 23 model 1): like Intel; four streams are faster than two for
+///   every matrix shape, bf16 and Q8_0.
+/// - AMD Zen 3 (EPYC Milan, family 25 model 1): like Intel too, and there the four parts
+///   also keep their running sums in registers (`tile4x1` with the parts' stride) rather
+///   than in memory (`streamRows`). This core retires about four instructions per cycle on
+///   these loops, so in the default build the instruction count is the speed, and the sums'
+///   loads and stores are four of its 38 instructions per weight line per row.
 enum DecodeWalk: String, CaseIterable, Sendable {
-    /// Two streams per thread at most: the walk measured on AMD Zen 4.
+    /// Two streams per thread at most: the walk for AMD Zen 4 and Zen 5.
     case twoStreams = "two"
-    /// Four streams per thread: the walk measured on Intel Xeon.
+    /// Four streams per thread: the walk for Intel Xeon and AMD Zen 1.
     case fourStreams = "four"
-    /// Four streams per thread with each part's running sum in registers: the walk
-    /// measured on AMD Zen 3.
+    /// Four streams per thread with each part's running sum in registers: the walk for
+    /// AMD Zen 3 EPYC.
     case fourStreamsInRegisters = "four-in-registers"
 
     /// The walk for this process: `SWIFTLLAMA_DECODE_WALK=two`, `four` or
@@ -85,9 +77,9 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     }
 
     /// The fewest rows a share of short rows must have to be read in parts. On AMD, FMA
-    /// builds never split: their shorter loop already keeps up with one stream, and in
-    /// alternating runs two halves were 3% faster in slow-memory minutes and 2% slower in
-    /// fast ones. On Intel even the 256 rows of `wk` and `wv` gain from four parts.
+    /// builds never split: their shorter loop already keeps up with one stream, and two
+    /// halves are within a few percent of it either way. On Intel even the 256 rows of `wk`
+    /// and `wv` gain from four parts.
     var sideBySideMinimum: Int {
         switch self {
         case .twoStreams:
@@ -103,7 +95,7 @@ enum DecodeWalk: String, CaseIterable, Sendable {
 
     /// Whether Q8_0 decode reads a share of at least `sideBySideMinimum` rows as four
     /// quarters side by side (`Q8Product.fourRows`). On AMD it reads one row at a time:
-    /// two halves there measured 1% faster, within noise.
+    /// two halves there are no faster.
     var quantizedInQuarters: Bool { sideBySideParts == 4 }
 
     /// Whether rows of 4,097 to 8,192 columns keep their four running sums in registers

@@ -114,23 +114,23 @@ enum TiledProduct<Format: WeightFormat> {
     ///
     /// - Rows of 4,097 to 8,192 columns (the 1B and 3B models' `w2`) go four adjacent rows
     ///   at a time. One at a time, each row would push its 32 KiB of activations out of a
-    ///   48 KiB L1 cache (25 GB/s on two AMD cores); four share every activation load. On
-    ///   AMD they go through `streamRows` (60-63 GB/s when the bandwidth loop gives 70-75),
-    ///   on Intel through `tile4x1` (see `DecodeWalk`).
+    ///   48 KiB L1 cache and read at about a third of the bandwidth; four share every
+    ///   activation load. With the two-stream walk they go through `streamRows` (about 0.85
+    ///   of the bandwidth), with the four-stream walks through `tile4x1` (see `DecodeWalk`).
     /// - Longer rows (the 8B model's `w2`, 14,336 columns: 56 KiB of activations, more than
     ///   L1 holds at all) go four at a time through `tile4x1`, sums in registers, which
-    ///   measured 39 GB/s there against 26 for `streamRows`.
+    ///   reads them about 1.5 × as fast as `streamRows`.
     /// - Shorter rows keep their activations (16 KiB at most) in L1 beside the weights. A
     ///   share of at least `walk.sideBySideMinimum` rows is cut into `walk.sideBySideParts`
     ///   equal parts walked side by side: several long sequential streams keep more memory
-    ///   requests in flight than one (on AMD the default build's 1B decode is 7% faster
-    ///   with two; on Intel, 20-50% with four in most alternating runs). On AMD Zen 3 the
+    ///   requests in flight than one (on AMD Zen 4 the default build's 1B decode is a few
+    ///   percent faster with two; on Intel, a fifth to a half faster with four). On AMD Zen 3 the
     ///   four parts go through `tile4x1`, sums in registers (`walk.sideBySideInRegisters`),
     ///   elsewhere through `streamRows`. Smaller shares go one row at a time.
     ///
-    /// Measured on AMD and slower there: four adjacent short rows (each row is then a single
-    /// 4 KiB page, and the prefetchers never get going on it), and halves or quarters only
-    /// a few megabytes apart (16-45 GB/s, depending on the distance).
+    /// Not used: four adjacent short rows (each row is then a single 4 KiB page, and the
+    /// prefetchers never get going on it), and halves or quarters only a few megabytes apart
+    /// (their speed depends on the distance, by up to three times).
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                            _ x: SplitActivations, out: UnsafeMutablePointer<Float>, walk: DecodeWalk) {
         var r = range.lowerBound
@@ -180,15 +180,14 @@ enum TiledProduct<Format: WeightFormat> {
     ///
     /// Each row adds its blocks in order, exactly as `dotOne` does, so the result is
     /// bit-identical. The shape is empirical. For the 1B model's `w2` (8,192 columns) in the
-    /// default build, on two cores in a minute when the bandwidth loop gave 70 GB/s: four
-    /// sums in registers, one block per step (`tile4x1`, whose loop has no spills), 34-36
-    /// GB/s; the sums in registers and two blocks per step, 27 (that spills); the sums in
-    /// memory (they stay in L1) and one block per step, 56-58; in memory and two blocks per
-    /// step, a whole weight line per row, 63-70. We do not know exactly why the version that
-    /// stores and reloads its sums is faster; it changes the order and spacing in which the
-    /// four rows' lines are requested, and that is what the memory system responds to. In
-    /// FMA builds all of these run at about 35 GB/s. Not inlined, and `count` is not a
-    /// constant, so the optimizer keeps the loop over rows instead of unrolling it.
+    /// default build on AMD Zen 4, a whole weight line per row per step with the sums in
+    /// memory (they stay in L1) reads nearly twice as fast as four sums in registers
+    /// (`tile4x1`, whose loop has no spills), and two blocks per step with the sums in
+    /// registers spills. Why storing and reloading the sums is faster is not fully
+    /// understood; it changes the order and spacing in which the four rows' lines are
+    /// requested, and that is what the memory system responds to. In FMA builds the forms
+    /// read alike. Not inlined, and `count` is not a constant, so the optimizer keeps the
+    /// loop over rows instead of unrolling it.
     @inline(never)
     static func streamRows(_ count: Int, _ w: UnsafeRawPointer, rowStride: Int, n: Int,
                            _ x: SplitActivations, token: Int, sums: UnsafeMutablePointer<SIMD8<Float>>,
@@ -226,31 +225,26 @@ enum TiledProduct<Format: WeightFormat> {
     /// `out[t * outStride + r]`.
     ///
     /// The tile is chosen by register file. SSE2 (the default build) has sixteen 4-wide
-    /// registers, so each `SIMD8` accumulator takes two: a 4 × 3 tile's 24 would spill, and
-    /// one row × four tokens (eight registers of accumulators, none spilled) measured 20%
-    /// faster per core. Builds with FMA (`-DSWIFTLLAMA_FMA`, which needs a `-target-cpu`
+    /// registers, so each `SIMD8` accumulator takes two: a multi-row tile's accumulators
+    /// would spill, and one row × four tokens (eight registers of accumulators, none
+    /// spilled) is about 20% faster per core than one that spills. Builds with FMA (`-DSWIFTLLAMA_FMA`, which needs a `-target-cpu`
     /// with AVX2 or later) hold a `SIMD8` in one register, and there four rows × two tokens
     /// (`tile4x2`) share each widened weight group between two tokens and each activation
-    /// load among four rows. Its predecessor, 4 × 3, needs twelve accumulators beside four
+    /// load among four rows. A third token (4 × 3) would need twelve accumulators beside four
     /// widened pairs and six activation vectors (and, in LLVM's schedule, a register for
-    /// each pair's sum): more than AVX2's sixteen ymm registers, and it spilled on every
-    /// block, at 15-20 G multiply-adds per second on one AMD Zen 3 core. 4 × 2 runs at
-    /// 22-28 there (see also the loop's second exit in `tile4x2`).
+    /// each pair's sum): more than AVX2's sixteen ymm registers, so it would spill on every
+    /// block; 4 × 2 does not (see also the loop's second exit in `tile4x2`).
     /// Builds that also pass `-DSWIFTLLAMA_AVX512` (with a `-target-cpu` that has AVX-512,
-    /// such as `znver4`) run four rows × eight tokens on 512-bit registers (`tile4x8`); its
-    /// predecessor, eight rows × three tokens on 512-bit registers, had measured 38% faster
-    /// than the then FMA tile, 4 × 3 on ymm registers.
+    /// such as `znver4`) run four rows × eight tokens on 512-bit registers (`tile4x8`).
     ///
     /// Around the tile, rows go in blocks that share each group of tokens: for every group,
     /// all the block's rows, then the next group. A group's activations (four tokens of
     /// 2,048 floats are 32 KiB; the 128-token prompt's are 1 MiB, all of L2) are then read
     /// from L2 once per block and served from L1 to the rest of it, instead of being read
-    /// again for every row. Eight rows per block in the default build took its prefill
-    /// kernels from 0.54-0.76 to 0.77-0.86 of the compute roof; four tiles per block in the
-    /// AVX-512 build (then eight-row tiles) took the `w2` shape from 152 to 187 G
-    /// multiply-adds per second. (Four, eight or sixteen rows measured alike in the default
-    /// build; 64 rows per block were slower for `w2`, 165, its weights then filling L2.
-    /// The AVX-512 build's four-row tiles keep 32 rows per block; 16 and 64 measured alike.)
+    /// again for every row, which raises the prefill kernels' share of the compute roof by
+    /// a fifth to a third. The block stays well inside L2: four to sixteen rows are alike in
+    /// the default build, while 64 rows of `w2` fill L2 with weights and are slower. The
+    /// AVX-512 build's four-row tiles go 32 rows per block.
     static func prefillRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, n: Int,
                             _ x: SplitActivations, tokens: Int,
                             out: UnsafeMutablePointer<Float>, outStride: Int) {
@@ -329,12 +323,9 @@ enum TiledProduct<Format: WeightFormat> {
     /// activation registers and one widened row fit AVX-512's 32 registers (the loop has
     /// no stack accesses), and a 128-token prompt is sixteen whole groups.
     ///
-    /// It replaced eight rows (two per register) times three tokens, which needed an insert
-    /// per row pair to put two rows' weights side by side and a broadcast per token. Alone
-    /// on one AMD Zen 5 core, with the model's shapes and 32 rows per block: 50-77 G
-    /// multiply-adds per second for 8 × 3, 65-82 for 4 × 6, 60-87 for 4 × 8 (at or above
-    /// 4 × 6 in every run that had both); 6 rows × 4 tokens, 5 × 6, 3 × 8 and 2 × 12
-    /// (whose activations outgrow L1) were slower than 4 × 8.
+    /// Pairing tokens rather than rows needs no insert to put two rows' weights side by side
+    /// and no broadcast per token. Fewer rows or more tokens per tile (2 × 12, say) let the
+    /// activations outgrow L1; more rows leave too few registers for the tokens.
     @inline(__always)
     static func tile4x8(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>, outStride: Int) {
@@ -416,7 +407,7 @@ enum TiledProduct<Format: WeightFormat> {
     /// where `DecodeWalk.sideBySideInRegisters` (rows a part apart), and prefill's tokens
     /// left over after the last whole group of two in FMA builds (see `blockRows`).
     /// Not inlined: inlined into its caller, LLVM
-    /// split its vectors into halves and spilled accumulators to the stack, and the loop ran
+    /// split its vectors into halves and spilled accumulators to the stack, and the loop runs
     /// at two thirds of the speed. A call per four rows costs nothing.
     @inline(never)
     static func tile4x1(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
@@ -459,8 +450,8 @@ enum TiledProduct<Format: WeightFormat> {
         // count does. It is there for LLVM: with `-target-cpu znver3` it unrolls a loop with
         // one exit twice, schedules the two copies into each other and spills accumulators;
         // a loop with two exits it leaves alone, and this one then has no stack accesses
-        // (on one Zen 3 core: 22-28 G multiply-adds per second against 19-22 unrolled). An
-        // exit on `b` itself does not work: LLVM folds it into the loop's own condition.
+        // (about 1.2 × the unrolled loop's rate). An exit on `b` itself does not work: LLVM
+        // folds it into the loop's own condition.
         let blocks = n / 16
         let blockBytes = 16 * Format.byteSize
         let lastBlock = w0 + (blocks - 1) * blockBytes
@@ -521,12 +512,9 @@ enum TiledProduct<Format: WeightFormat> {
 /// one instruction less, which prefill feels. Without FMA hardware `addingProduct` is a
 /// library call per lane, hundreds of times slower, so it is never the default.
 ///
-/// Fusing both products straight into the accumulator instead (two fused multiply-adds in
-/// a row, no register for the pair's sum) was measured on AMD Zen 3 and not kept. It made
-/// the 4 × 2 prefill tile about 15% faster, but each accumulator then waits for two fused
-/// multiply-adds per block (8 cycles) instead of one addition (3): decode's one-row kernel
-/// (`dotOne`) fell from 31-34 to 14-15 GB/s on a core with the weights in cache, and the
-/// two-stream decode walk from 9.0-10.0 to 7.4-9.1 tokens/s for the 1B shape.
+/// The pair's sum gets its own register, and only then joins the accumulator, so each
+/// accumulator waits for one addition per block (3 cycles) rather than two chained fused
+/// multiply-adds (8): that keeps the one-row decode kernel fast enough to follow memory.
 @inline(__always)
 func pairProduct(_ even: SIMD8<Float>, _ xEven: SIMD8<Float>,
                  _ odd: SIMD8<Float>, _ xOdd: SIMD8<Float>) -> SIMD8<Float> {
