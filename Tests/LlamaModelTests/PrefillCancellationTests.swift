@@ -63,3 +63,62 @@ struct PrefillCancellationTests {
         #expect(transformer.position == 8)
     }
 }
+
+@Suite("Stream cancellation")
+struct StreamCancellationTests {
+    /// Cancelling the consuming task mid-generation still ends the stream with one
+    /// `.finished` whose reason is `.cancelled`, and the model is ready for the next request:
+    /// its cache holds exactly the tokens that were run.
+    @Test func cancelledStreamEndsWithFinishedCancelled() async throws {
+        var options = Llama.Options()
+        options.contextLength = 2048
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
+        let prompt: [Int32] = [1, 2, 3, 4]
+        let firstPiece = AsyncStream<Void>.makeStream()
+        let consumer = Task { () -> (pieces: Int, summaries: [GenerationSummary]) in
+            var pieces = 0
+            var summaries: [GenerationSummary] = []
+            for try await event in llama.generate(promptTokens: prompt, parameters: greedy(2000)) {
+                switch event {
+                case .piece:
+                    pieces += 1
+                    if pieces == 1 { firstPiece.continuation.yield() }
+                case .finished(let summary): summaries.append(summary)
+                }
+            }
+            return (pieces, summaries)
+        }
+        for await _ in firstPiece.stream { break }
+        consumer.cancel()
+        let (pieces, summaries) = try await consumer.value
+        #expect(summaries.count == 1)
+        #expect(summaries.first?.finishReason == .cancelled)
+        #expect(pieces < 2000 && summaries.first?.generatedTokens == pieces)
+        // Prompt plus every generated token but the last (whose logits were never needed).
+        #expect(llama.transformer.position == prompt.count + pieces - 1)
+        var next = 0
+        _ = try llama.generate(promptTokens: prompt, parameters: greedy(3)) { _ in next += 1; return true }
+        #expect(next == 3)
+    }
+
+    /// An iterator dropped before the end (a `break` out of the loop) asks the generation
+    /// to stop; one still in use does not.
+    @Test func droppingTheIteratorRequestsStop() {
+        let channel = GenerationStream.Channel()
+        let stream = GenerationStream(channel: channel)
+        var iterator: GenerationStream.AsyncIterator? = stream.makeAsyncIterator()
+        #expect(iterator != nil && !channel.isStopRequested)
+        iterator = nil
+        #expect(channel.isStopRequested)
+    }
+
+    /// Loading asynchronously gives the same model, and a missing model is the same error.
+    @Test func asyncLoadingLoadsOffTheCallersThread() async throws {
+        let url = ModelFixtures.folderURL("gqa-scaled")
+        let llama = try await Llama.load(model: url)
+        #expect(llama.params == (try ModelSource(url: url)).params)
+        await #expect(throws: LoaderError.self) {
+            _ = try await Llama.load(model: URL(fileURLWithPath: "/no/such/model"))
+        }
+    }
+}

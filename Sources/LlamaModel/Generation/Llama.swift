@@ -83,6 +83,24 @@ public final class Llama: @unchecked Sendable {
         loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// Loads a model off the caller's thread: `init(model:options:progress:)` on a thread
+    /// of its own, so an app's main actor (or a cooperative thread) never waits on the disk.
+    ///
+    /// ```swift
+    /// let llama = try await Llama.load(model: url) { fraction, stage in print(fraction, stage) }
+    /// ```
+    /// - Throws: What `init(model:options:progress:)` throws.
+    public static func load(model url: URL, options: Options = Options(),
+                            progress: ProgressHandler? = nil) async throws -> Llama {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try Llama(model: url, options: options, progress: progress) })
+            }
+            thread.stackSize = 1 << 22
+            thread.start()
+        }
+    }
+
     /// Touches every page of the checkpoint once, in order, so the operating system reads
     /// it from disk now (sequentially, with read-ahead) rather than during the first tokens.
     private static func preload(_ file: MappedFile, progress: ProgressHandler?) {
@@ -128,48 +146,47 @@ public final class Llama: @unchecked Sendable {
     // MARK: - Streams
 
     /// Generates a continuation of `prompt` as a stream of pieces and a final summary.
-    /// Cancelling the consuming task stops the generation.
+    /// Cancelling the consuming task stops the generation, even during a long prompt, and
+    /// the stream still ends with `.finished` (reason `.cancelled`); see `GenerationStream`.
     public func generate(prompt: String, parameters: GenerationParameters = GenerationParameters())
-        -> AsyncThrowingStream<GenerationEvent, Error> {
+        -> GenerationStream {
         stream(parameters: parameters) { try self.promptTokens(for: prompt) }
     }
 
     /// Generates from raw token ids (for models without a tokenizer, or a prompt made
     /// elsewhere). The ids are used as given: add `<|begin_of_text|>` yourself.
     public func generate(promptTokens: [Int32], parameters: GenerationParameters = GenerationParameters())
-        -> AsyncThrowingStream<GenerationEvent, Error> {
+        -> GenerationStream {
         stream(parameters: parameters) { promptTokens }
     }
 
     /// Generates the assistant's reply to a dialog in the Llama 3.1 chat format.
     public func chat(_ messages: [ChatFormat.Message], parameters: GenerationParameters = GenerationParameters())
-        -> AsyncThrowingStream<GenerationEvent, Error> {
+        -> GenerationStream {
         stream(parameters: parameters) { try self.promptTokens(for: messages) }
     }
 
     private func stream(parameters: GenerationParameters,
-                        _ tokens: @escaping @Sendable () throws -> [Int32]) -> AsyncThrowingStream<GenerationEvent, Error> {
-        AsyncThrowingStream { continuation in
-            let stopped = StopFlag()
-            continuation.onTermination = { _ in stopped.set() }
-            // A dedicated thread: generation is long CPU-bound work that would otherwise
-            // hold one of Swift concurrency's few cooperative threads.
-            let thread = Thread {
-                do {
-                    let summary = try self.generate(promptTokens: tokens(), parameters: parameters,
-                                                    isCancelled: { stopped.isSet }) { piece in
-                        continuation.yield(.piece(piece))
-                        return !stopped.isSet
-                    }
-                    continuation.yield(.finished(summary))
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                        _ tokens: @escaping @Sendable () throws -> [Int32]) -> GenerationStream {
+        let channel = GenerationStream.Channel()
+        // A dedicated thread: generation is long CPU-bound work that would otherwise
+        // hold one of Swift concurrency's few cooperative threads.
+        let thread = Thread {
+            do {
+                let summary = try self.generate(promptTokens: tokens(), parameters: parameters,
+                                                isCancelled: { channel.isStopRequested }) { piece in
+                    channel.send(.piece(piece))
+                    return !channel.isStopRequested
                 }
+                channel.send(.finished(summary))
+                channel.finish()
+            } catch {
+                channel.finish(throwing: error)
             }
-            thread.stackSize = 1 << 22
-            thread.start()
         }
+        thread.stackSize = 1 << 22
+        thread.start()
+        return GenerationStream(channel: channel)
     }
 
     // MARK: - The generation loop
@@ -305,12 +322,4 @@ private func commonPrefixLength(_ a: [Int32], _ b: [Int32]) -> Int {
 
 private func seconds(since start: UInt64) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-/// A flag set from one thread and read from another.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
 }
