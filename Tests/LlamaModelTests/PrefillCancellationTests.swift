@@ -122,3 +122,59 @@ struct StreamCancellationTests {
         }
     }
 }
+
+@Suite("Request order")
+struct RequestOrderTests {
+    static func summary(of stream: GenerationStream) async throws -> GenerationSummary? {
+        var summary: GenerationSummary?
+        for try await event in stream {
+            if case .finished(let s) = event { summary = s }
+        }
+        return summary
+    }
+
+    /// Three streams made one after the other run in that order, whatever order their
+    /// threads start or their events are read in. Each prompt extends the one before, so
+    /// in order each prefills only its 4 new tokens; any other order prefills more or less.
+    @Test func streamsRunInTheOrderTheyWereMade() async throws {
+        for _ in 0..<5 {
+            let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
+            let prompts: [[Int32]] = [[1, 2, 3, 4], [1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]
+            let streams = prompts.map { llama.generate(promptTokens: $0, parameters: greedy(1)) }
+            var prefilled: [Int] = []
+            for stream in streams.reversed() {
+                prefilled.insert(try await Self.summary(of: stream)?.prefilledTokens ?? -1, at: 0)
+            }
+            #expect(prefilled == [4, 4, 4])
+        }
+    }
+
+    /// A request cancelled while it waits for its turn never runs: it ends as `.cancelled`
+    /// with nothing prefilled, and the request before it is not disturbed.
+    @Test func requestCancelledWhileWaitingNeverRuns() async throws {
+        var options = Llama.Options()
+        options.contextLength = 1024
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
+        let first = llama.generate(promptTokens: [1, 2, 3], parameters: greedy(300))
+        let second = llama.generate(promptTokens: [9, 8, 7], parameters: greedy(5))
+        let started = AsyncStream<Void>.makeStream()
+        let firstTask = Task { () -> GenerationSummary? in
+            var summary: GenerationSummary?
+            for try await event in first {
+                switch event {
+                case .piece: started.continuation.yield()
+                case .finished(let s): summary = s
+                }
+            }
+            return summary
+        }
+        for await _ in started.stream { break }
+        let secondTask = Task { try await Self.summary(of: second) }
+        secondTask.cancel()
+        let secondSummary = try await secondTask.value
+        #expect(secondSummary?.finishReason == .cancelled)
+        #expect(secondSummary?.prefilledTokens == 0 && secondSummary?.generatedTokens == 0)
+        let firstSummary = try await firstTask.value
+        #expect(firstSummary?.finishReason == .length && firstSummary?.generatedTokens == 300)
+    }
+}

@@ -22,6 +22,7 @@ import Foundation
 /// task.cancel()
 /// ```
 public struct GenerationStream: AsyncSequence, Sendable {
+    /// Pieces, then one `.finished`.
     public typealias Element = GenerationEvent
 
     let channel: Channel

@@ -20,11 +20,12 @@ import LlamaTokenizer
 /// }
 /// ```
 ///
-/// One generation runs at a time; concurrent calls wait for each other. When a new prompt
+/// One generation runs at a time; concurrent calls wait for each other and run in the order
+/// they were made (a stream's place is taken when `generate` is called). When a new prompt
 /// starts with tokens already in the KV cache (the earlier turns of a chat), only the new
 /// tokens are run.
 public final class Llama: @unchecked Sendable {
-    // @unchecked Sendable: all mutable state is guarded by `lock`.
+    // @unchecked Sendable: all mutable state is guarded by `queue` (one request at a time).
 
     /// How to prepare the model.
     public struct Options: Sendable, Equatable {
@@ -55,8 +56,9 @@ public final class Llama: @unchecked Sendable {
     /// Seconds spent loading.
     public let loadSeconds: Double
 
-    private let lock = NSLock()
-    /// The tokens whose keys and values are in the cache, in order.
+    /// Requests run one at a time, in the order they were made.
+    private let queue = RequestQueue()
+    /// The tokens whose keys and values are in the cache, in order (guarded by `queue`).
     private var cachedTokens: [Int32] = []
 
     /// Loads a model: Meta's folder (`consolidated.00.pth`, `params.json`, and usually
@@ -169,12 +171,16 @@ public final class Llama: @unchecked Sendable {
     private func stream(parameters: GenerationParameters,
                         _ tokens: @escaping @Sendable () throws -> [Int32]) -> GenerationStream {
         let channel = GenerationStream.Channel()
+        // The place in line is taken now, in the caller's order, not when the thread starts.
+        let ticket = queue.take()
         // A dedicated thread: generation is long CPU-bound work that would otherwise
         // hold one of Swift concurrency's few cooperative threads.
         let thread = Thread {
             do {
-                let summary = try self.generate(promptTokens: tokens(), parameters: parameters,
-                                                isCancelled: { channel.isStopRequested }) { piece in
+                self.queue.wait(for: ticket)
+                defer { self.queue.done() }
+                let summary = try self.generateInTurn(promptTokens: tokens(), parameters: parameters,
+                                                      isCancelled: { channel.isStopRequested }) { piece in
                     channel.send(.piece(piece))
                     return !channel.isStopRequested
                 }
@@ -210,6 +216,21 @@ public final class Llama: @unchecked Sendable {
     public func generate(promptTokens: [Int32], parameters: GenerationParameters,
                          isCancelled: (() -> Bool)? = nil,
                          onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
+        try queue.run {
+            try generateInTurn(promptTokens: promptTokens, parameters: parameters, isCancelled: isCancelled,
+                               onPiece: onPiece)
+        }
+    }
+
+    /// `generate`, once this request's turn has come. A request cancelled while it waited
+    /// runs nothing: it ends at once as `.cancelled`, and the cache is untouched.
+    private func generateInTurn(promptTokens: [Int32], parameters: GenerationParameters,
+                                isCancelled: (() -> Bool)?,
+                                onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
+        if isCancelled?() == true {
+            return GenerationSummary(promptTokens: promptTokens.count, prefilledTokens: 0, generatedTokens: 0,
+                                     prefillSeconds: 0, decodeSeconds: 0, finishReason: .cancelled, decodeSteps: 0)
+        }
         try parameters.validate()
         guard !promptTokens.isEmpty else { throw ModelError.emptyInput }
         for id in promptTokens where id < 0 || Int(id) >= params.vocabSize {
@@ -218,8 +239,6 @@ public final class Llama: @unchecked Sendable {
         guard promptTokens.count <= transformer.contextLength else {
             throw ModelError.contextFull(requested: promptTokens.count, capacity: transformer.contextLength)
         }
-        lock.lock()
-        defer { lock.unlock() }
 
         // Prefill: run only what the cache does not already hold (at least one token, to
         // get fresh logits).
@@ -307,10 +326,10 @@ public final class Llama: @unchecked Sendable {
 
     /// Forgets the KV cache (a new conversation).
     public func reset() {
-        lock.lock()
-        defer { lock.unlock() }
-        cachedTokens = []
-        transformer.reset()
+        queue.run {
+            cachedTokens = []
+            transformer.reset()
+        }
     }
 }
 
