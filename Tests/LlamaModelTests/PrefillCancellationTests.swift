@@ -74,7 +74,6 @@ struct StreamCancellationTests {
         options.contextLength = 2048
         let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
         let prompt: [Int32] = [1, 2, 3, 4]
-        let firstPiece = AsyncStream<Void>.makeStream()
         let consumer = Task { () -> (pieces: Int, summaries: [GenerationSummary]) in
             var pieces = 0
             var summaries: [GenerationSummary] = []
@@ -82,14 +81,14 @@ struct StreamCancellationTests {
                 switch event {
                 case .piece:
                     pieces += 1
-                    if pieces == 1 { firstPiece.continuation.yield() }
+                    // The consuming task is cancelled at its first piece; its next wait for
+                    // an event passes the cancellation on to the generation.
+                    if pieces == 1 { withUnsafeCurrentTask { $0?.cancel() } }
                 case .finished(let summary): summaries.append(summary)
                 }
             }
             return (pieces, summaries)
         }
-        for await _ in firstPiece.stream { break }
-        consumer.cancel()
         let (pieces, summaries) = try await consumer.value
         #expect(summaries.count == 1)
         #expect(summaries.first?.finishReason == .cancelled)
@@ -150,31 +149,46 @@ struct RequestOrderTests {
     }
 
     /// A request cancelled while it waits for its turn never runs: it ends as `.cancelled`
-    /// with nothing prefilled, and the request before it is not disturbed.
+    /// with nothing prefilled, and the request before it is not disturbed. (The first
+    /// request holds its turn until the second's cancellation has arrived, so the test does
+    /// not depend on timing.)
     @Test func requestCancelledWhileWaitingNeverRuns() async throws {
-        var options = Llama.Options()
-        options.contextLength = 1024
-        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
-        let first = llama.generate(promptTokens: [1, 2, 3], parameters: greedy(300))
-        let second = llama.generate(promptTokens: [9, 8, 7], parameters: greedy(5))
-        let started = AsyncStream<Void>.makeStream()
-        let firstTask = Task { () -> GenerationSummary? in
-            var summary: GenerationSummary?
-            for try await event in first {
-                switch event {
-                case .piece: started.continuation.yield()
-                case .finished(let s): summary = s
-                }
+        let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"))
+        final class Shared: @unchecked Sendable {
+            let running = DispatchSemaphore(value: 0)
+            let finished = DispatchSemaphore(value: 0)
+            let lock = NSLock()
+            private var stream: GenerationStream?
+            var firstSummary: GenerationSummary?
+            var second: GenerationStream? {
+                get { lock.lock(); defer { lock.unlock() }; return stream }
+                set { lock.lock(); stream = newValue; lock.unlock() }
             }
-            return summary
         }
-        for await _ in started.stream { break }
+        let shared = Shared()
+        let first = Thread {
+            var signalled = false
+            shared.firstSummary = try? llama.generate(promptTokens: [1, 2, 3], parameters: greedy(5)) { _ in
+                if !signalled {
+                    signalled = true
+                    shared.running.signal()
+                    // Hold the turn until the second request has been cancelled.
+                    while shared.second?.channel.isStopRequested != true { usleep(1000) }
+                }
+                return true
+            }
+            shared.finished.signal()
+        }
+        first.start()
+        shared.running.wait()
+        let second = llama.generate(promptTokens: [9, 8, 7], parameters: greedy(5))
+        shared.second = second
         let secondTask = Task { try await Self.summary(of: second) }
         secondTask.cancel()
         let secondSummary = try await secondTask.value
         #expect(secondSummary?.finishReason == .cancelled)
         #expect(secondSummary?.prefilledTokens == 0 && secondSummary?.generatedTokens == 0)
-        let firstSummary = try await firstTask.value
-        #expect(firstSummary?.finishReason == .length && firstSummary?.generatedTokens == 300)
+        shared.finished.wait()
+        #expect(shared.firstSummary?.finishReason == .length && shared.firstSummary?.generatedTokens == 5)
     }
 }
