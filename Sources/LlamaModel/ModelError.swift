@@ -13,8 +13,12 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case contextFull(requested: Int, capacity: Int)
     /// An empty token list was given where at least one token is needed.
     case emptyInput
-    /// A generation option is out of range (for example a negative temperature).
+    /// A generation or loading option is out of range (for example a negative
+    /// temperature). Used for options only.
     case invalidOption(name: String, expected: String, found: String)
+    /// The tokenizer has more tokens than the model has embedding rows (`vocab_size`), so
+    /// some of its ids could not be run.
+    case tokenizerMismatch(tokenizerSize: Int, vocabularySize: Int)
     /// Text was given but the model folder has no `tokenizer.model`.
     case noTokenizer(folder: String)
     /// Memory for a buffer could not be reserved.
@@ -42,6 +46,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "no input tokens"
         case let .invalidOption(name, expected, found):
             return "\(name): expected \(expected), found \(found)"
+        case let .tokenizerMismatch(tokenizerSize, vocabularySize):
+            return "tokenizer: expected at most \(vocabularySize) tokens (the model's vocab_size), found \(tokenizerSize) tokens"
         case let .noTokenizer(folder):
             return "\(folder): no tokenizer.model, so text cannot be encoded (give token ids instead)"
         case let .outOfMemory(what):

@@ -126,6 +126,11 @@ struct GenerationTests {
         bad = greedy(); bad.topP = 1.5
         #expect(throws: ModelError.self) { try collect(llama, [1], bad) }
         #expect(throws: ModelError.noTokenizer(folder: llama.source.url.path)) { try llama.promptTokens(for: "hi") }
+        // A tokenizer larger than the embedding table is a mismatch, not a bad option.
+        let small = try Fixtures.modelFolderWithByteTokenizer("long-context")
+        #expect(throws: ModelError.tokenizerMismatch(tokenizerSize: 512, vocabularySize: 256)) {
+            _ = try Llama(model: small)
+        }
     }
 
     @Test func streamYieldsPiecesThenTheSummary() async throws {

@@ -71,9 +71,8 @@ public final class Llama: @unchecked Sendable {
         source = try ModelSource(url: url)
         tokenizer = try source.loadTokenizer()
         if let tokenizer, tokenizer.vocabularySize > source.params.vocabSize {
-            throw ModelError.invalidOption(
-                name: "tokenizer", expected: "at most \(source.params.vocabSize) tokens (vocab_size)",
-                found: "\(tokenizer.vocabularySize) tokens")
+            throw ModelError.tokenizerMismatch(tokenizerSize: tokenizer.vocabularySize,
+                                               vocabularySize: source.params.vocabSize)
         }
         transformer = try Transformer(weights: source.weights, params: source.params,
                                       contextLength: options.contextLength,
