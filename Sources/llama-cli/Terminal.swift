@@ -84,18 +84,28 @@ enum Terminal {
 
     private static func readAll(descriptor: Int32, name: String) throws -> [UInt8] {
         var result: [UInt8] = []
+        while try readChunk(descriptor, name: name, appendingTo: &result) > 0 {
+            guard result.count <= inputLimit else {
+                throw CLIError.failure("\(name): more than \(inputLimit >> 20) MiB of input; the limit is \(inputLimit >> 20) MiB")
+            }
+        }
+        return result
+    }
+
+    /// Reads what is available (up to 64 KiB) and appends it to `bytes`; returns how many
+    /// bytes came, 0 at the end of input. Interrupted reads are retried.
+    /// - Throws: `CLIError.failure` naming `name` with the system's reason.
+    static func readChunk(_ descriptor: Int32, name: String, appendingTo bytes: inout [UInt8]) throws -> Int {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
+            if count >= 0 {
+                bytes.append(contentsOf: buffer[..<count])
+                return count
+            }
+            if errno != EINTR {
                 throw CLIError.failure("cannot read \(name): \(String(cString: strerror(errno)))")
             }
-            if count == 0 { return result }
-            guard result.count + count <= inputLimit else {
-                throw CLIError.failure("\(name): more than \(inputLimit >> 20) MiB of input; the limit is \(inputLimit >> 20) MiB")
-            }
-            result.append(contentsOf: buffer[..<count])
         }
     }
 
@@ -124,13 +134,7 @@ enum Terminal {
                 guard pending.count <= Terminal.inputLimit else {
                     throw CLIError.failure("stdin: a line longer than \(Terminal.inputLimit >> 20) MiB")
                 }
-                var buffer = [UInt8](repeating: 0, count: 1 << 16)
-                let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw CLIError.failure("cannot read stdin: \(String(cString: strerror(errno)))")
-                }
-                if count == 0 { atEnd = true } else { pending.append(contentsOf: buffer[..<count]) }
+                if try Terminal.readChunk(0, name: "stdin", appendingTo: &pending) == 0 { atEnd = true }
             }
         }
     }
