@@ -201,6 +201,8 @@ TEXTS = [
     "\u00ad",
     "a\x04b",
     "!\x04?",
+    "..\x04..",  # HF drops the char, then merges across the gap: one token "...."
+    "!!\x04!!",
     "x\x06\x13\x14\x16\x1dy",
     "tab\tbell\x07esc\x1b null\x00 end",
     "\U00040000",
