@@ -21,6 +21,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case tokenizerMismatch(tokenizerSize: Int, vocabularySize: Int)
     /// Text was given but the model folder has no `tokenizer.model`.
     case noTokenizer(folder: String)
+    /// A chat was asked of a model whose chat template is neither Llama 3's nor ChatML
+    /// (`template` is nil when the file has none).
+    case unknownChatTemplate(file: String, template: String?)
     /// Memory for a buffer could not be reserved.
     case outOfMemory(what: String)
     /// The forward pass was asked to start at a position other than the cache's end.
@@ -50,6 +53,12 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "tokenizer: expected at most \(vocabularySize) tokens (the model's vocab_size), found \(tokenizerSize) tokens"
         case let .noTokenizer(folder):
             return "\(folder): no tokenizer.model, so text cannot be encoded (give token ids instead)"
+        case let .unknownChatTemplate(file, template):
+            guard let template else {
+                return "\(file): no tokenizer.chat_template, and no Llama 3 header tokens, so the chat format is unknown (generate still works)"
+            }
+            let start = template.prefix(60).replacingOccurrences(of: "\n", with: "\\n")
+            return "\(file): tokenizer.chat_template is neither Llama 3's nor ChatML (it starts \"\(start)\"); chat cannot format messages (generate still works)"
         case let .outOfMemory(what):
             return "cannot reserve memory for the \(what)"
         case let .positionMismatch(expected, found):

@@ -1,5 +1,7 @@
-// The Llama 3 tokenizer: tiktoken's byte-pair encoding with Meta's ranks file, split
-// pattern and special tokens (llama_models/llama3/tokenizer.py).
+// The tokenizer: byte-level byte-pair encoding. With Meta's tokenizer.model it is Llama 3's
+// (tiktoken's algorithm with Meta's ranks, split pattern and special tokens,
+// llama_models/llama3/tokenizer.py); with a GGUF vocabulary it is whatever the file
+// describes (Tokenizer+GGUF.swift).
 // Documentation: Documentation/06-Tokenizer.md
 
 import Foundation
@@ -11,10 +13,11 @@ import Musl
 import Darwin
 #endif
 
-/// Turns text into Llama 3 token ids and back, exactly as Meta's tokenizer (tiktoken) does.
+/// Turns text into token ids and back: exactly as Meta's tokenizer (tiktoken) does for a
+/// `tokenizer.model`, and as llama.cpp does for a GGUF file's byte-level BPE vocabulary.
 ///
-/// The base vocabulary comes from a `tokenizer.model` file; 256 special tokens follow it,
-/// in Meta's order, starting with `<|begin_of_text|>` at id `baseVocabularySize`.
+/// With `tokenizer.model`, 256 special tokens follow the base vocabulary, in Meta's order,
+/// starting with `<|begin_of_text|>` at id `baseVocabularySize`.
 ///
 /// ```swift
 /// let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: "tokenizer.model"))
@@ -27,7 +30,11 @@ import Darwin
 public final class Tokenizer: Sendable {
     let table: TokenTable
     let mergeCache = MergeCache()
-    private let specialTokenIDs: [String: Int32]
+    /// The merge list of a GGUF vocabulary that brings one; nil when a token's id is its
+    /// rank (tiktoken's rule, `tokenizer.model` and Llama 3 GGUF files).
+    let mergeList: MergeList?
+    let specialTokens: SpecialTokenMatcher
+    let specialTokenIDs: [String: Int32]
 
     /// Loads a `tokenizer.model` file.
     ///
@@ -80,56 +87,98 @@ public final class Tokenizer: Sendable {
     /// - Throws: `TokenizerError` naming `source` and the line: `invalidBase64`,
     ///   `missingRank`, `invalidRank`, `rankOutOfOrder`, `duplicateToken`; or
     ///   `emptyRanksFile`, `missingByteToken`.
-    public init(ranksFileContents: Data, source: String = "<memory>") throws {
-        table = try ranksFileContents.withUnsafeBytes { try RanksFile.parse($0, source: source) }
-        var ids: [String: Int32] = [:]
-        for (index, name) in SpecialTokens.names.enumerated() {
-            ids[name] = Int32(table.baseCount + index)
-        }
-        specialTokenIDs = ids
-        let base = Int32(table.baseCount)
-        // Positions in Meta's special token list (SpecialTokens.named).
-        beginOfText = base + 0
-        endOfText = base + 1
-        startHeader = base + 6
-        endHeader = base + 7
-        endOfMessage = base + 8
-        endOfTurn = base + 9
-        pythonTag = base + 10
+    public convenience init(ranksFileContents: Data, source: String = "<memory>") throws {
+        let table = try ranksFileContents.withUnsafeBytes { try RanksFile.parse($0, source: source) }
+        let base = table.mergeableCount
+        let specials = Llama3SpecialTokens.names.enumerated().map { (name: $1, id: Int32(base + $0)) }
+        let id = { (index: Int) in Int32(base + index) }
+        // Positions in Meta's special token list (Llama3SpecialTokens.named).
+        self.init(table: table, mergeList: nil, preTokenizer: .llama3, specials: specials,
+                  roles: Roles(beginOfText: id(0), endOfText: id(1), endOfTurn: id(9), endOfMessage: id(8)),
+                  addsBeginOfText: true)
     }
 
-    /// The number of token ids: base tokens plus the 256 special tokens
-    /// (128,256 for Llama 3), the size of the model's embedding table.
+    /// The tokens with a role in generation, by id.
+    struct Roles {
+        var beginOfText: Int32?
+        var endOfText: Int32?
+        var endOfTurn: Int32?
+        var endOfMessage: Int32?
+    }
+
+    /// Names of special tokens that end generation in the vocabularies that have them, as
+    /// in llama.cpp's list of end-of-generation tokens, plus Meta's `<|end_of_text|>`.
+    static let stopTokenNames = ["<|end_of_text|>", "<|eot_id|>", "<|eom_id|>", "<|im_end|>", "<|endoftext|>",
+                                 "<|end|>", "<end_of_turn>", "<|return|>"]
+
+    /// The designated initializer: a vocabulary, how it merges and splits, its special
+    /// tokens and their roles.
+    init(table: TokenTable, mergeList: MergeList?, preTokenizer: PreTokenizerKind,
+         specials: [(name: String, id: Int32)], roles: Roles, addsBeginOfText: Bool) {
+        self.table = table
+        self.mergeList = mergeList
+        self.preTokenizer = preTokenizer
+        var ids: [String: Int32] = [:]
+        for special in specials where ids[special.name] == nil { ids[special.name] = special.id }
+        specialTokenIDs = ids
+        specialTokens = SpecialTokenMatcher(specials.map { .init(text: Array($0.name.utf8), id: $0.id) })
+        beginOfText = roles.beginOfText
+        endOfText = roles.endOfText
+        endOfTurn = roles.endOfTurn
+        endOfMessage = roles.endOfMessage
+        self.addsBeginOfText = addsBeginOfText && roles.beginOfText != nil
+        var stops = Set([roles.endOfText, roles.endOfTurn, roles.endOfMessage].compactMap { $0 })
+        for name in Self.stopTokenNames {
+            if let id = ids[name] { stops.insert(id) }
+        }
+        stopTokens = stops
+    }
+
+    /// The number of token ids, the size of the model's embedding table (128,256 for
+    /// Llama 3: base tokens plus 256 special tokens).
     public var vocabularySize: Int { table.count }
 
-    /// The number of base (mergeable) tokens, the lines of `tokenizer.model`.
-    public var baseVocabularySize: Int { table.baseCount }
+    /// The number of mergeable tokens: the lines of `tokenizer.model`, or a GGUF
+    /// vocabulary's normal tokens.
+    public var baseVocabularySize: Int { table.mergeableCount }
 
-    /// `<|begin_of_text|>`, which starts every prompt.
-    public let beginOfText: Int32
-    /// `<|end_of_text|>`, which ends a document; a stop token.
-    public let endOfText: Int32
-    /// `<|start_header_id|>`, before a chat message's role.
-    public let startHeader: Int32
-    /// `<|end_header_id|>`, after a chat message's role.
-    public let endHeader: Int32
-    /// `<|eot_id|>`, the end of a chat turn; a stop token.
-    public let endOfTurn: Int32
-    /// `<|eom_id|>`, the end of a message when the assistant waits for a tool's output;
-    /// a stop token.
-    public let endOfMessage: Int32
-    /// `<|python_tag|>`, which starts a code-interpreter tool call.
-    public let pythonTag: Int32
+    /// The split pattern that runs before byte-pair merging.
+    public let preTokenizer: PreTokenizerKind
 
-    /// The ids that end generation, as Meta's `stop_tokens`: `<|end_of_text|>`,
-    /// `<|eom_id|>` and `<|eot_id|>`.
-    public var stopTokens: Set<Int32> { [endOfText, endOfMessage, endOfTurn] }
+    /// How many merges a GGUF vocabulary's merge list holds, or nil when merging follows
+    /// token ids as ranks (tiktoken's rule).
+    public var mergeCount: Int? { mergeList?.count }
+
+    /// The token that starts a text (`<|begin_of_text|>` in Llama 3), if the vocabulary
+    /// has one.
+    public let beginOfText: Int32?
+    /// The token that ends a text (`<|end_of_text|>` in Llama 3; a GGUF file's
+    /// `eos_token_id`); a stop token.
+    public let endOfText: Int32?
+    /// The end of a chat turn (`<|eot_id|>`, `<|im_end|>`); a stop token.
+    public let endOfTurn: Int32?
+    /// `<|eom_id|>`, the end of a message when the assistant waits for a tool's output
+    /// (Llama 3.1 and later); a stop token.
+    public let endOfMessage: Int32?
+    /// Whether a prompt starts with `beginOfText` (GGUF's `add_bos_token`; always for
+    /// Llama 3).
+    public let addsBeginOfText: Bool
+
+    /// The ids that end generation: `endOfText`, `endOfTurn` and `endOfMessage` as in
+    /// Meta's `stop_tokens`, and every other end-of-turn token the vocabulary has
+    /// (`<|im_end|>`, `<|endoftext|>`...), as llama.cpp collects them.
+    public let stopTokens: Set<Int32>
 
     /// The id of a special token.
     ///
     /// - Parameter name: the full text, e.g. `"<|eot_id|>"` or `"<|reserved_special_token_7|>"`.
-    /// - Returns: its id, or nil when `name` is not one of the 256 special tokens.
+    /// - Returns: its id, or nil when `name` is not one of the vocabulary's special tokens.
     public func specialTokenID(_ name: String) -> Int32? {
         specialTokenIDs[name]
+    }
+
+    /// The special tokens, by id.
+    public var specialTokenNames: [(id: Int32, name: String)] {
+        specialTokenIDs.map { (id: $0.value, name: $0.key) }.sorted { $0.id < $1.id }
     }
 }

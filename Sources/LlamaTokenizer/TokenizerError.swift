@@ -28,8 +28,12 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     case missingByteToken(source: String, byte: UInt8)
     /// A token id is negative or not below the vocabulary size.
     case tokenOutOfRange(id: Int32, vocabularySize: Int)
-    /// A GGUF file's `tokenizer.ggml.tokens` cannot be Llama 3's kind of vocabulary.
+    /// A token of a GGUF file's `tokenizer.ggml.tokens` cannot be used.
     case invalidGGUFVocabulary(source: String, id: Int, reason: String)
+    /// Another `tokenizer.ggml.*` key of a GGUF file is missing, unknown or out of range.
+    case invalidGGUFKey(source: String, key: String, reason: String)
+    /// A special token that a chat format needs is not in the vocabulary.
+    case missingSpecialToken(name: String, format: String)
 
     /// One line naming the file or token and what was expected versus found.
     public var description: String {
@@ -56,6 +60,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
             return "token id \(id) is out of range: expected 0..<\(vocabularySize)"
         case let .invalidGGUFVocabulary(source, id, reason):
             return "\(source): tokenizer.ggml.tokens[\(id)]: \(reason)"
+        case let .invalidGGUFKey(source, key, reason):
+            return "\(source): \(key): \(reason)"
+        case let .missingSpecialToken(name, format):
+            return "the \(format) chat format needs the special token \(name), which the vocabulary lacks"
         }
     }
 }

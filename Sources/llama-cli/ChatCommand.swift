@@ -63,9 +63,9 @@ enum ChatCommand {
         ], command: "chat")
         let parameters = try GenerationOptions.parameters(arguments)
         let llama = try loadModel(arguments, options: try GenerationOptions.loadOptions(arguments))
-        guard llama.tokenizer != nil else {
-            throw CLIError.failure("\(llama.source.url.path): chat needs a tokenizer.model in the model folder")
-        }
+        // Fails now, with the reason, when the model has no usable tokenizer or its chat
+        // template is unknown.
+        _ = try llama.chatFormat()
         let conversation = Conversation(llama: llama, parameters: parameters, system: arguments.string("--system"))
         let interactive = Terminal.stdinIsTerminal
         if interactive {

@@ -19,7 +19,7 @@ enum Help {
 
     commands:
       generate     continue a prompt (or answer it with --chat), streaming the text
-      chat         an interactive conversation in the Llama 3.1 chat format
+      chat         an interactive conversation in the model's chat format
       tokenize     text to token ids (a JSON array)
       detokenize   token ids to text
       info         parameters, sizes and every tensor of a model folder or GGUF file
@@ -53,10 +53,10 @@ enum Help {
     Continues the prompt, streaming text to stdout as it is generated.
 
     \(modelOption)
-      --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
+      --prompt TEXT          the prompt text (after <|begin_of_text|>, if the model adds one)
       --prompt-file FILE     read the prompt from FILE ('-' for stdin; at most 64 MiB)
       --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
-      --chat                 wrap the prompt as a user message in the Llama 3.1 chat format
+      --chat                 wrap the prompt as a user message in the model's chat format
       --system TEXT          with --chat: a system message first
     \(generationOptions)
       --format text|json     text: the continuation as it streams (default);
@@ -72,8 +72,9 @@ enum Help {
     static let chat = """
     usage: llama-cli chat [--model DIR] [--system TEXT] [options]
 
-    An interactive conversation in the Llama 3.1 chat format. Type a message and press
-    Enter; the reply streams back. Commands: /reset (forget the conversation),
+    An interactive conversation in the model's chat format (Llama 3's, or ChatML when a
+    GGUF file's template says so). Type a message and press Enter; the reply streams
+    back. Commands: /reset (forget the conversation),
     /system TEXT (set the system message and reset), /stats (speeds of the last reply),
     /help. Ctrl-C stops a reply (a second Ctrl-C, or one at the prompt, leaves); Ctrl-D
     leaves. Lines of at most 64 MiB.
@@ -154,7 +155,7 @@ enum Help {
     prompt tokens.
 
     \(modelOption)
-      --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
+      --prompt TEXT          the prompt text (after <|begin_of_text|>, if the model adds one)
       --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
       --layers N,N,...       only these layers (default: all)
       --format text|json     text: for reading (default); json: one object per line per step
@@ -172,7 +173,7 @@ enum Help {
     one head. At most 256 prompt tokens.
 
     \(modelOption)
-      --prompt TEXT          the prompt text (a <|begin_of_text|> token is put first)
+      --prompt TEXT          the prompt text (after <|begin_of_text|>, if the model adds one)
       --prompt-tokens IDS    raw token ids, comma-separated
       --out FILE.svg         where to write the picture (atomically; never over an input)
       --layer N              which layer (default 0)

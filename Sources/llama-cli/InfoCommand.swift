@@ -38,9 +38,11 @@ struct ModelReport {
     /// Keys and values of all layers for one position, as the KV cache stores them (Float32).
     let kvBytesPerToken: Int
     let files: [(String, Int)]
+    let vocabulary: VocabularyReport
 
     init(_ source: ModelSource) {
         self.source = source
+        vocabulary = VocabularyReport(source)
         var files: [(String, Int)] = []
         if let folder = source.folder {
             let checkpoint = folder.checkpoint
@@ -92,6 +94,9 @@ struct ModelReport {
         ]
         for (name, size) in files { lines.append("  \(pad(name, 22)) \(humanBytes(size))") }
         lines.append("")
+        lines.append("tokenizer:")
+        for (key, value) in vocabulary.lines { lines.append("  \(pad(key, 16)) \(value)") }
+        lines.append("")
         lines.append("tensors (\(records.count)):")
         let width = records.map(\.name.count).max() ?? 0
         for record in records {
@@ -121,6 +126,7 @@ struct ModelReport {
             ("weight_bytes", .int(weightBytes)),
             ("kv_cache_bytes_per_1k_tokens", .int(kvBytesPerToken * 1000)),
             ("files", .object(files.map { ($0.0, .int($0.1)) })),
+            ("tokenizer", vocabulary.json),
             ("tensors", .array(records.map { record in
                 .object([("name", .string(record.name)), ("dtype", .string(record.type)),
                          ("shape", .array(record.shape.dimensions.map { .int($0) }))])

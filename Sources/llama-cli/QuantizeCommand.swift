@@ -18,7 +18,8 @@ enum QuantizeCommand {
         }
         let modelURL = DefaultModel.resolve(arguments.string("--model"))
         let source = try ModelSource(url: modelURL)
-        let tokenizer = try source.loadTokenizer()
+        // A GGUF file's vocabulary is copied as it is, so only a folder's is read.
+        let tokenizer = source.format == .metaFolder ? try source.loadTokenizer() : nil
         let name = modelURL.deletingPathExtension().lastPathComponent
         let out = URL(fileURLWithPath: arguments.string("--out") ?? "\(name)-\(type.rawValue).gguf")
         let progress = ProgressLine(label: "quantize")

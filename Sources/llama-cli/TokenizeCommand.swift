@@ -58,7 +58,8 @@ enum TokenizeCommand {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: model.path, isDirectory: &isFolder), !isFolder.boolValue {
             // A GGUF file carries its vocabulary in tokenizer.ggml.tokens.
-            guard let tokenizer = try ModelSource(url: model).loadTokenizer() else {
+            // Only the metadata is read: tokenizing needs no weights.
+            guard let tokenizer = try GGUFFile(url: model).loadTokenizer() else {
                 throw CLIError.failure("\(model.path): the GGUF file has no tokenizer.ggml.tokens")
             }
             return tokenizer

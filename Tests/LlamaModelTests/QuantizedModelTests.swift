@@ -124,12 +124,19 @@ struct QuantizedModelTests {
         #expect(ours.tokens.indices.first { ours.tokens[$0] != tokens[$0] } == nil, "first differing token")
         #expect(ours.merges.indices.first { ours.merges[$0] != merges[$0] } == nil, "first differing merge")
         #expect(ours.types.map { Int($0.rawValue) } == types)
-        let rebuilt = try Tokenizer(ggufTokens: tokens, source: "demo-vocab.gguf")
+        let rebuilt = try #require(try file.loadTokenizer())
         let text = try String(contentsOf: Fixtures.url("demo/heldout.txt"), encoding: .utf8)
         #expect(rebuilt.encode(text, bos: true) == original.encode(text, bos: true))
         #expect(rebuilt.vocabularySize == original.vocabularySize)
-        var wrong = tokens
-        wrong[Int(original.endOfTurn)] = "<|not_eot|>"
-        #expect(throws: TokenizerError.self) { try Tokenizer(ggufTokens: wrong, source: "x") }
+        #expect(rebuilt.stopTokens == original.stopTokens && rebuilt.beginOfText == original.beginOfText)
+        // Roles are found by name: without <|eot_id|> the vocabulary still loads, and only
+        // the Llama 3 chat format, which needs it, says what is missing.
+        var vocabulary = try #require(try file.vocabulary())
+        vocabulary.tokens[Int(try #require(original.endOfTurn))] = "<|not_eot|>"
+        let renamed = try Tokenizer(gguf: vocabulary, source: "x")
+        #expect(renamed.endOfTurn == nil)
+        #expect(throws: TokenizerError.missingSpecialToken(name: "<|eot_id|>", format: "llama3")) {
+            try ChatFormat(tokenizer: renamed)
+        }
     }
 }

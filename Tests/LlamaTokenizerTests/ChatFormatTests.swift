@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ChatFormatTests {
     @Test func dialogsMatchMetasChatFormat() throws {
-        let chat = ChatFormat(tokenizer: try LlamaTokenizerFixture.load())
+        let chat = try ChatFormat(tokenizer: try LlamaTokenizerFixture.load())
         let fixture = try loadFixture("chat.json", as: ChatFixture.self)
         #expect(!fixture.dialogs.isEmpty)
         for dialog in fixture.dialogs {
@@ -21,17 +21,18 @@ import Testing
 
     @Test func headersAndMessagesHaveMetasShape() throws {
         let tokenizer = try LlamaTokenizerFixture.load()
-        let chat = ChatFormat(tokenizer: tokenizer)
+        let chat = try ChatFormat(tokenizer: tokenizer)
+        let endOfTurn = try #require(tokenizer.endOfTurn)
         // <|start_header_id|> user <|end_header_id|> "\n\n"
         #expect(chat.encodeHeader(.user) == [128_006, 882, 128_007, 271])
-        #expect(chat.encodeHeader(.ipython) == [tokenizer.startHeader] + tokenizer.encode("ipython") + [tokenizer.endHeader, 271])
+        #expect(chat.encodeHeader(.ipython) == [128_006] + tokenizer.encode("ipython") + [128_007, 271])
         // Content is not stripped, and typed special tokens stay text.
         let message = chat.encodeMessage(.init(role: .user, content: " hi <|eot_id|>"))
-        #expect(message == chat.encodeHeader(.user) + tokenizer.encode(" hi <|eot_id|>") + [tokenizer.endOfTurn])
+        #expect(message == chat.encodeHeader(.user) + tokenizer.encode(" hi <|eot_id|>") + [endOfTurn])
         #expect(message.filter { $0 == tokenizer.endOfTurn }.count == 1)
         // Only an assistant message can end with <|eom_id|>.
         #expect(chat.encodeMessage(.init(role: .assistant, content: "x", stopReason: .endOfMessage)).last == tokenizer.endOfMessage)
         #expect(chat.encodeMessage(.init(role: .user, content: "x", stopReason: .endOfMessage)).last == tokenizer.endOfTurn)
-        #expect(chat.encodeDialogPrompt([]) == [tokenizer.beginOfText] + chat.encodeHeader(.assistant))
+        #expect(chat.encodeDialogPrompt([]) == [try #require(tokenizer.beginOfText)] + chat.encodeHeader(.assistant))
     }
 }

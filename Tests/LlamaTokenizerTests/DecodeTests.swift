@@ -32,7 +32,7 @@ import Testing
     @Test func piecesAndBytesOfSingleTokens() throws {
         let tokenizer = try LlamaTokenizerFixture.load()
         #expect(try tokenizer.piece(for: 1917) == " world")
-        #expect(try tokenizer.piece(for: tokenizer.endOfTurn) == "<|eot_id|>")
+        #expect(try tokenizer.piece(for: try #require(tokenizer.endOfTurn)) == "<|eot_id|>")
         // Token 9468 is the first two bytes of many emoji: not a character on its own.
         #expect(try tokenizer.bytes(for: [9468]) == [0xF0, 0x9F])
         #expect(try tokenizer.piece(for: 9468) == "\u{FFFD}")

@@ -39,9 +39,10 @@ import TestSupport
     @Test func typedSpecialTokensAreOrdinaryTextUnlessAllowed() throws {
         let tokenizer = try LlamaTokenizerFixture.load()
         let text = "Hi<|eot_id|>"
-        #expect(!tokenizer.encode(text).contains(tokenizer.endOfTurn))
-        #expect(tokenizer.encode(text, allowSpecialTokens: true).last == tokenizer.endOfTurn)
-        #expect(tokenizer.encode("<|eot_id|>", allowSpecialTokens: true) == [tokenizer.endOfTurn])
+        let endOfTurn = try #require(tokenizer.endOfTurn)
+        #expect(!tokenizer.encode(text).contains(endOfTurn))
+        #expect(tokenizer.encode(text, allowSpecialTokens: true).last == endOfTurn)
+        #expect(tokenizer.encode("<|eot_id|>", allowSpecialTokens: true) == [endOfTurn])
     }
 
     @Test func bosAndEosWrapTheText() throws {

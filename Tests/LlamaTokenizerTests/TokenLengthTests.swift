@@ -27,7 +27,7 @@ import TestSupport
         let start = clock.now
         #expect(throws: TokenizerError.invalidGGUFVocabulary(
             source: "long.gguf", id: 256, reason: "expected at most \(RanksFile.maximumTokenLength) bytes, found a token of 100000")) {
-            try Tokenizer(ggufTokens: tokens, source: "long.gguf")
+            try Tokenizer(gguf: GGUFVocabulary(tokens: tokens, preTokenizer: "llama-bpe"), source: "long.gguf")
         }
         #expect(clock.now - start < .seconds(1), "took \(clock.now - start)")
     }
@@ -60,8 +60,8 @@ import TestSupport
     @Test func derivedMergesMatchTheRescanningDerivation() throws {
         let tokenizer = try LlamaTokenizerFixture.load()
         let table = tokenizer.table
-        var ids = Array(stride(from: 256, to: table.baseCount, by: 61))
-        ids += (0..<table.baseCount).sorted { table.bytes(of: $0).count > table.bytes(of: $1).count }.prefix(50)
+        var ids = Array(stride(from: 256, to: table.mergeableCount, by: 61))
+        ids += (0..<table.mergeableCount).sorted { table.bytes(of: $0).count > table.bytes(of: $1).count }.prefix(50)
         var parts: [Int32] = []
         for id in ids where table.bytes(of: id).count > 1 {
             parts.removeAll()
@@ -99,7 +99,7 @@ import TestSupport
             #expect("\(error)".count < 300 && "\(error)".hasPrefix("t:1: expected a decimal rank, found 'zzzz"), "\("\(error)".prefix(400))")
         }
         do {
-            _ = try Tokenizer(ggufTokens: [String(repeating: "\u{1F600}", count: 1_000_000)], source: "g")
+            _ = try Tokenizer(gguf: GGUFVocabulary(tokens: [String(repeating: "\u{1F600}", count: 1_000_000)], preTokenizer: "llama-bpe"), source: "g")
             Issue.record("expected invalidGGUFVocabulary")
         } catch {
             #expect("\(error)".count < 300 && "\(error)".contains("not byte-level text"), "\("\(error)".prefix(400))")

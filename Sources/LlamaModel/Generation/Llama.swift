@@ -48,9 +48,17 @@ public final class Llama: @unchecked Sendable {
 
     /// Where the model came from: params and weights of a folder or a GGUF file.
     public let source: ModelSource
-    /// The tokenizer, or `nil` when the model has none (no `tokenizer.model` in the folder;
-    /// then only token ids can be given and `GeneratedPiece.text` stays empty).
+    /// The tokenizer, or `nil` when the model has none (no `tokenizer.model` in the folder)
+    /// or its vocabulary cannot be used (`tokenizerError` says why); then only token ids
+    /// can be given and `GeneratedPiece.text` stays empty.
     public let tokenizer: Tokenizer?
+    /// Why the model's vocabulary cannot be used, or nil. A model whose tokenizer fails to
+    /// load still runs from token ids; only what needs text reports this error.
+    public let tokenizerError: TokenizerError?
+    /// The layout of chat prompts: Llama 3's for a model folder; for a GGUF file, the one
+    /// its `tokenizer.chat_template` writes (Llama 3's when it has no template but has
+    /// Llama 3's header tokens). Nil when it is neither.
+    public let chatStyle: ChatFormat.Style?
     /// The transformer and its KV cache.
     public let transformer: Transformer
     /// Seconds spent loading.
@@ -69,7 +77,14 @@ public final class Llama: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         progress?(0, "opening \(url.lastPathComponent)")
         source = try ModelSource(url: url)
-        tokenizer = try source.loadTokenizer()
+        do {
+            tokenizer = try source.loadTokenizer()
+            tokenizerError = nil
+        } catch let error as TokenizerError {
+            tokenizer = nil
+            tokenizerError = error
+        }
+        chatStyle = source.chatStyle(tokenizer: tokenizer)
         if let tokenizer, tokenizer.vocabularySize > source.params.vocabSize {
             throw ModelError.tokenizerMismatch(tokenizerSize: tokenizer.vocabularySize,
                                                vocabularySize: source.params.vocabSize)
@@ -129,20 +144,43 @@ public final class Llama: @unchecked Sendable {
 
     // MARK: - Prompts
 
-    /// The token ids of a completion prompt: `<|begin_of_text|>` then the text, with
-    /// special-token look-alikes in the text treated as plain text.
-    /// - Throws: `ModelError.noTokenizer` when the folder has no tokenizer.
+    /// The token ids of a completion prompt: `<|begin_of_text|>` (when the vocabulary
+    /// adds one) then the text, with special-token look-alikes in the text treated as
+    /// plain text.
+    /// - Throws: `ModelError.noTokenizer` when the model has no tokenizer, the
+    ///   `TokenizerError` that kept its vocabulary from loading.
     public func promptTokens(for text: String) throws -> [Int32] {
-        guard let tokenizer else { throw ModelError.noTokenizer(folder: source.url.path) }
-        return tokenizer.encode(text, bos: true)
+        let tokenizer = try requireTokenizer()
+        return tokenizer.encode(text, bos: tokenizer.addsBeginOfText)
     }
 
-    /// The token ids of a dialog in the Llama 3.1 chat format, ending with the open
-    /// assistant header.
+    /// The token ids of a dialog in the model's chat format (`chatStyle`), ending with the
+    /// open assistant header.
+    /// - Throws: what `chatFormat()` throws.
     public func promptTokens(for messages: [ChatFormat.Message]) throws -> [Int32] {
-        guard let tokenizer else { throw ModelError.noTokenizer(folder: source.url.path) }
-        return ChatFormat(tokenizer: tokenizer).encodeDialogPrompt(messages)
+        try chatFormat().encodeDialogPrompt(messages)
     }
+
+    /// The model's chat format.
+    /// - Throws: `ModelError.noTokenizer` or the tokenizer's error, as `promptTokens`;
+    ///   `ModelError.unknownChatTemplate` when the model's template is neither Llama 3's
+    ///   nor ChatML; `TokenizerError.missingSpecialToken` when the vocabulary lacks a token
+    ///   of the format.
+    public func chatFormat() throws -> ChatFormat {
+        let tokenizer = try requireTokenizer()
+        guard let chatStyle else {
+            throw ModelError.unknownChatTemplate(file: source.url.lastPathComponent, template: source.chatTemplate)
+        }
+        return try ChatFormat(tokenizer: tokenizer, style: chatStyle)
+    }
+
+    /// The tokenizer, or the reason there is none.
+    private func requireTokenizer() throws -> Tokenizer {
+        if let tokenizer { return tokenizer }
+        if let tokenizerError { throw tokenizerError }
+        throw ModelError.noTokenizer(folder: source.url.path)
+    }
+
 
     // MARK: - Streams
 
@@ -161,7 +199,7 @@ public final class Llama: @unchecked Sendable {
         stream(parameters: parameters) { promptTokens }
     }
 
-    /// Generates the assistant's reply to a dialog in the Llama 3.1 chat format.
+    /// Generates the assistant's reply to a dialog in the model's chat format.
     public func chat(_ messages: [ChatFormat.Message], parameters: GenerationParameters = GenerationParameters())
         -> GenerationStream {
         stream(parameters: parameters) { try self.promptTokens(for: messages) }

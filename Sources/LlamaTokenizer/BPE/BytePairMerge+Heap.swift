@@ -58,7 +58,8 @@ extension TokenTable {
                 var start = 0
                 while start < count {
                     let next = parts[start].next
-                    output.append(Int32(truncatingIfNeeded: self.rank(bytes + start, length: next - start)))
+                    let id = self.rank(bytes + start, length: next - start)
+                    if id != TokenTable.noRank { output.append(Int32(truncatingIfNeeded: id)) }
                     start = next
                 }
             }

@@ -67,11 +67,12 @@ extension TokenTable {
             }
             // doc: end
             // Every remaining part is a single byte or a merge that was found to be a
-            // token, so each lookup succeeds.
+            // token. Only a byte with no token of its own (possible in a GGUF vocabulary)
+            // finds none, and is left out.
             for index in 0..<(partCount - 1) {
                 let start = parts[index].start
                 let id = rank(bytes + start, length: parts[index + 1].start - start)
-                output.append(Int32(truncatingIfNeeded: id))
+                if id != TokenTable.noRank { output.append(Int32(truncatingIfNeeded: id)) }
             }
         }
     }

@@ -1,15 +1,26 @@
-// The Llama 3.1 chat format (llama_models/llama3/chat_format.py): each message is
-// <|start_header_id|>role<|end_header_id|>\n\n content <|eot_id|>, after one
-// <|begin_of_text|>, and a prompt ends with an open assistant header for the model to
-// complete. Meta encodes the content as is (no stripping) and as ordinary text, so a
-// message cannot forge headers with typed special tokens.
+// Chat formats: how a dialog becomes one token sequence. Two layouts cover the
+// Llama-family models people run:
+//
+// - Llama 3.1 (llama_models/llama3/chat_format.py): each message is
+//   <|start_header_id|>role<|end_header_id|>\n\n content <|eot_id|>, after one
+//   <|begin_of_text|>, and a prompt ends with an open assistant header for the model to
+//   complete.
+// - ChatML (SmolLM2, Qwen and many others): each message is
+//   <|im_start|>role\n content <|im_end|>\n, and a prompt ends with <|im_start|>assistant\n.
+//   The template may add a system message when the dialog has none.
+//
+// Content is encoded as is (no stripping) and as ordinary text, so a message cannot forge
+// headers with typed special tokens. Between two special tokens the text is encoded as
+// one stretch, as Hugging Face's tokenizer does with the rendered template: for ChatML the
+// role, its line break and the content are one stretch.
 // Documentation: Documentation/06-Tokenizer.md
 
-/// Encodes Llama 3.1 dialogs exactly as Meta's `ChatFormat.encode_dialog_prompt` does for
-/// text-only messages.
+/// Encodes dialogs for a chat model: exactly as Meta's `ChatFormat.encode_dialog_prompt`
+/// does for Llama 3 (text-only messages), and as Hugging Face's `apply_chat_template`
+/// does for a ChatML template.
 ///
 /// ```swift
-/// let chat = ChatFormat(tokenizer: tokenizer)
+/// let chat = try ChatFormat(tokenizer: tokenizer)
 /// let prompt = chat.encodeDialogPrompt([
 ///     .init(role: .system, content: "You are a helpful assistant."),
 ///     .init(role: .user, content: "Who wrote Hamlet?"),
@@ -59,44 +70,162 @@ public struct ChatFormat: Sendable {
         }
     }
 
+    /// The layout of a dialog.
+    public enum Style: Sendable, Equatable {
+        /// Llama 3's headers and `<|eot_id|>`.
+        case llama3
+        /// ChatML's `<|im_start|>` and `<|im_end|>`, with the system message the template
+        /// adds when a dialog does not start with one (nil: it adds none).
+        case chatML(defaultSystemMessage: String?)
+
+        /// The layout a Jinja chat template writes (GGUF's `tokenizer.chat_template`), or
+        /// nil for a template that writes neither.
+        ///
+        /// The template is recognized by the special tokens it writes. Its default system
+        /// message is the literal text it writes after `<|im_start|>system` and a line
+        /// break, up to `<|im_end|>`, when that text is one plain string in the template.
+        /// - Parameter template: the template's source.
+        public init?(template: String) {
+            if template.contains("<|start_header_id|>") {
+                self = .llama3
+            } else if template.contains("<|im_start|>") {
+                self = .chatML(defaultSystemMessage: Self.literalSystemMessage(in: template))
+            } else {
+                return nil
+            }
+        }
+
+        /// A short name for messages: `llama3` or `chatml`.
+        public var name: String {
+            switch self {
+            case .llama3: return "llama3"
+            case .chatML: return "chatml"
+            }
+        }
+
+        /// The text of the first `'<|im_start|>system\n...<|im_end|>` in `template` whose
+        /// middle is plain text (no quote, expression or concatenation), with Jinja's
+        /// `\n` escapes read.
+        private static func literalSystemMessage(in template: String) -> String? {
+            for opening in ["<|im_start|>system\n", "<|im_start|>system\\n"] {
+                var searchStart = template.startIndex
+                while let start = template.range(of: opening, range: searchStart..<template.endIndex) {
+                    searchStart = start.upperBound
+                    guard let end = template.range(of: "<|im_end|>", range: start.upperBound..<template.endIndex) else { break }
+                    let middle = template[start.upperBound..<end.lowerBound]
+                    if middle.contains("'") || middle.contains("\"") || middle.contains("{") || middle.contains("}") { continue }
+                    return middle.replacingOccurrences(of: "\\n", with: "\n")
+                }
+            }
+            return nil
+        }
+    }
+
     /// The tokenizer that encodes headers and content.
     public let tokenizer: Tokenizer
+    /// The layout.
+    public let style: Style
+    /// The special tokens the layout writes: Llama 3's begin-of-text, header start, header
+    /// end, end of turn and end of message; ChatML's start and end of a message.
+    private let opening: Int32
+    private let headerStart: Int32
+    private let headerEnd: Int32
+    private let endOfTurn: Int32
+    private let endOfMessage: Int32
 
     /// Creates a chat format over `tokenizer`.
-    /// - Parameter tokenizer: a Llama 3 tokenizer.
-    public init(tokenizer: Tokenizer) {
+    /// - Parameters:
+    ///   - tokenizer: a tokenizer whose vocabulary has the layout's special tokens.
+    ///   - style: the layout; Llama 3's by default.
+    /// - Throws: `TokenizerError.missingSpecialToken` naming the first special token the
+    ///   layout needs that the vocabulary lacks. Llama 3.0 has no `<|eom_id|>`; there an
+    ///   assistant message that waits for a tool ends with `<|eot_id|>`.
+    public init(tokenizer: Tokenizer, style: Style = .llama3) throws {
         self.tokenizer = tokenizer
+        self.style = style
+        func token(_ name: String) throws -> Int32 {
+            guard let id = tokenizer.specialTokenID(name) else {
+                throw TokenizerError.missingSpecialToken(name: name, format: style.name)
+            }
+            return id
+        }
+        switch style {
+        case .llama3:
+            opening = try token("<|begin_of_text|>")
+            headerStart = try token("<|start_header_id|>")
+            headerEnd = try token("<|end_header_id|>")
+            endOfTurn = try token("<|eot_id|>")
+            endOfMessage = tokenizer.specialTokenID("<|eom_id|>") ?? endOfTurn
+        case .chatML:
+            headerStart = try token("<|im_start|>")
+            endOfTurn = try token("<|im_end|>")
+            opening = headerStart
+            headerEnd = endOfTurn
+            endOfMessage = endOfTurn
+        }
     }
 
     // doc: chat-message
-    /// `<|start_header_id|>role<|end_header_id|>\n\n`, as Meta's `_encode_header`.
+    /// The header of a message: `<|start_header_id|>role<|end_header_id|>\n\n`, as Meta's
+    /// `_encode_header`, or ChatML's `<|im_start|>role\n`.
     /// - Parameter role: the speaker.
     /// - Returns: the header's ids.
     public func encodeHeader(_ role: Role) -> [Int32] {
-        [tokenizer.startHeader] + tokenizer.encode(role.rawValue) + [tokenizer.endHeader]
-            + tokenizer.encode("\n\n")
+        switch style {
+        case .llama3:
+            return [headerStart] + tokenizer.encode(role.rawValue) + [headerEnd] + tokenizer.encode("\n\n")
+        case .chatML:
+            return [headerStart] + tokenizer.encode(role.rawValue + "\n")
+        }
     }
 
     /// A whole message: header, content, then `<|eot_id|>` (or `<|eom_id|>` for an
-    /// assistant message that ended with `.endOfMessage`), as Meta's `encode_message`.
+    /// assistant message that ended with `.endOfMessage`), as Meta's `encode_message`; or
+    /// ChatML's `<|im_start|>role\ncontent<|im_end|>\n`.
     /// - Parameter message: the message.
     /// - Returns: its ids.
     public func encodeMessage(_ message: Message) -> [Int32] {
-        let endsMessage = message.role == .assistant && message.stopReason == .endOfMessage
-        return encodeHeader(message.role) + tokenizer.encode(message.content)
-            + [endsMessage ? tokenizer.endOfMessage : tokenizer.endOfTurn]
+        switch style {
+        case .llama3:
+            let endsMessage = message.role == .assistant && message.stopReason == .endOfMessage
+            return encodeHeader(message.role) + tokenizer.encode(message.content)
+                + [endsMessage ? endOfMessage : endOfTurn]
+        case .chatML:
+            return [headerStart] + tokenizer.encode(message.role.rawValue + "\n" + message.content)
+                + [endOfTurn] + tokenizer.encode("\n")
+        }
     }
     // doc: end
 
-    /// A prompt for the model: `<|begin_of_text|>`, every message, then the header of the
-    /// assistant message the model is to write, as Meta's `encode_dialog_prompt`.
+    /// A prompt for the model: every message, then the header of the assistant message
+    /// the model is to write. Llama 3 starts with `<|begin_of_text|>`, as Meta's
+    /// `encode_dialog_prompt`; ChatML adds its default system message when the dialog has
+    /// no system message first, as the template does.
     /// - Parameter messages: the dialog so far, oldest first.
     /// - Returns: the prompt's ids.
     /// - Complexity: O(total length of the messages).
     public func encodeDialogPrompt(_ messages: [Message]) -> [Int32] {
-        var ids = [tokenizer.beginOfText]
+        encodeDialog(messages, addGenerationPrompt: true)
+    }
+
+    /// The dialog's ids, with or without the assistant header at the end (Hugging Face's
+    /// `add_generation_prompt`).
+    /// - Parameters:
+    ///   - messages: the dialog, oldest first.
+    ///   - addGenerationPrompt: end with the header of the assistant's next message.
+    /// - Returns: the ids.
+    public func encodeDialog(_ messages: [Message], addGenerationPrompt: Bool) -> [Int32] {
+        var ids: [Int32] = []
+        switch style {
+        case .llama3:
+            ids.append(opening)
+        case let .chatML(defaultSystemMessage):
+            if let defaultSystemMessage, let first = messages.first, first.role != .system {
+                ids += encodeMessage(Message(role: .system, content: defaultSystemMessage))
+            }
+        }
         for message in messages { ids += encodeMessage(message) }
-        ids += encodeHeader(.assistant)
+        if addGenerationPrompt { ids += encodeHeader(.assistant) }
         return ids
     }
 }

@@ -168,21 +168,29 @@ struct PreTokenizer {
     /// The class and UTF-8 length of the scalar starting at byte `index`.
     @inline(__always)
     private func scalarClass(at index: Int) -> (CharacterClass, Int) {
-        let lead = UInt32(text[index])
-        if lead < 0x80 { return (classes[Int(lead)], 1) }
-        let value: UInt32
-        let length: Int
-        if lead < 0xE0 {
-            value = (lead & 0x1F) << 6 | UInt32(text[index + 1] & 0x3F)
-            length = 2
-        } else if lead < 0xF0 {
-            value = (lead & 0x0F) << 12 | UInt32(text[index + 1] & 0x3F) << 6 | UInt32(text[index + 2] & 0x3F)
-            length = 3
-        } else {
-            value = (lead & 0x07) << 18 | UInt32(text[index + 1] & 0x3F) << 12
-                | UInt32(text[index + 2] & 0x3F) << 6 | UInt32(text[index + 3] & 0x3F)
-            length = 4
-        }
-        return (value < 0x10000 ? classes[Int(value)] : CharacterClassTable.classOfSupplementary(value), length)
+        classOfScalar(in: text, at: index, classes: classes)
     }
+}
+
+/// The class and UTF-8 length of the scalar that starts at `text[index]`, which must be
+/// the first byte of a whole scalar of valid UTF-8.
+/// - Parameter classes: `CharacterClassTable.shared.classes`, for planes 0 to 2.
+@inline(__always)
+func classOfScalar(in text: UnsafePointer<UInt8>, at index: Int, classes: UnsafePointer<CharacterClass>) -> (CharacterClass, Int) {
+    let lead = UInt32(text[index])
+    if lead < 0x80 { return (classes[Int(lead)], 1) }
+    let value: UInt32
+    let length: Int
+    if lead < 0xE0 {
+        value = (lead & 0x1F) << 6 | UInt32(text[index + 1] & 0x3F)
+        length = 2
+    } else if lead < 0xF0 {
+        value = (lead & 0x0F) << 12 | UInt32(text[index + 1] & 0x3F) << 6 | UInt32(text[index + 2] & 0x3F)
+        length = 3
+    } else {
+        value = (lead & 0x07) << 18 | UInt32(text[index + 1] & 0x3F) << 12
+            | UInt32(text[index + 2] & 0x3F) << 6 | UInt32(text[index + 3] & 0x3F)
+        length = 4
+    }
+    return (value < 0x10000 ? classes[Int(value)] : CharacterClassTable.classOfSupplementary(value), length)
 }

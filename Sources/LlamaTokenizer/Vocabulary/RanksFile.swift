@@ -18,7 +18,7 @@ enum RanksFile {
     /// - Parameters:
     ///   - contents: the file's bytes.
     ///   - source: the file name used in errors.
-    /// - Returns: the vocabulary, base tokens first, then `SpecialTokens.names`.
+    /// - Returns: the vocabulary, base tokens first, then `Llama3SpecialTokens.names`.
     /// - Throws: `TokenizerError` naming `source` and the 1-based line of the first bad
     ///   line: bad base64, a token longer than `maximumTokenLength`, a missing or
     ///   non-numeric rank, a rank out of order, a duplicate token; or `emptyRanksFile`,
@@ -70,11 +70,11 @@ enum RanksFile {
         }
         let baseCount = offsets.count - 1
         guard baseCount > 0 else { throw TokenizerError.emptyRanksFile(source: source) }
-        for name in SpecialTokens.names {
+        for name in Llama3SpecialTokens.names {
             bytes.append(contentsOf: name.utf8)
             offsets.append(bytes.count)
         }
-        let table = try TokenTable(bytes: bytes, offsets: offsets, baseCount: baseCount) { id, firstID in
+        let table = try TokenTable(bytes: bytes, offsets: offsets, isMergeable: { $0 < baseCount }) { id, firstID in
             throw TokenizerError.duplicateToken(source: source, line: lines[id], firstRank: firstID)
         }
         // Byte-pair merging starts from single bytes, so each must be a token.
@@ -99,7 +99,7 @@ enum RanksFile {
             guard (0...9).contains(digit) else { return nil }
             value = value * 10 + digit
             // Leave room for the special tokens after the base vocabulary.
-            guard value <= Int(Int32.max) - SpecialTokens.count else { return nil }
+            guard value <= Int(Int32.max) - Llama3SpecialTokens.count else { return nil }
         }
         return value
     }

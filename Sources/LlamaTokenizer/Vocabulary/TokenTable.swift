@@ -1,20 +1,20 @@
 // The vocabulary in memory: every token's bytes in one flat buffer, indexed by id, plus an
-// open-addressing hash index from bytes to rank for the base (mergeable) tokens.
+// open-addressing hash index from bytes to id for the mergeable tokens.
 // Documentation: Documentation/06-Tokenizer.md
 
 /// An immutable table of token byte strings.
 ///
-/// Ids `0..<baseCount` are the mergeable tokens of `tokenizer.model` (a token's rank is its
-/// id); ids `baseCount..<count` are special tokens, stored here only so that decoding can
-/// treat every id alike. Only base tokens are in the hash index: special tokens never come
-/// out of byte-pair merging.
+/// Mergeable tokens are the ones byte-pair merging can make: the lines of `tokenizer.model`
+/// (where a token's rank is its id), or a GGUF vocabulary's normal tokens. The others are
+/// special tokens, stored here only so that decoding can treat every id alike. Only
+/// mergeable tokens are in the hash index: special tokens never come out of merging.
 ///
 /// The storage is raw memory owned by this object and never mutated after `init`, which is
 /// what makes the `@unchecked Sendable` sound; the hot loops read it through pointers
 /// without bounds checks or reference counting.
 final class TokenTable: @unchecked Sendable {
     /// Number of mergeable tokens.
-    let baseCount: Int
+    let mergeableCount: Int
     /// Number of tokens, special ones included.
     let count: Int
     /// All token bytes, back to back.
@@ -33,25 +33,26 @@ final class TokenTable: @unchecked Sendable {
     /// Builds the table.
     ///
     /// - Parameters:
-    ///   - bytes: all token bytes back to back, base tokens first.
+    ///   - bytes: all token bytes back to back, by id.
     ///   - offsets: `count + 1` offsets into `bytes`.
-    ///   - baseCount: how many leading tokens are mergeable.
-    ///   - duplicate: called with the ids of the second and first occurrence when two base
-    ///     tokens have the same bytes; the table then keeps the first.
-    init(bytes: [UInt8], offsets: [Int], baseCount: Int, duplicate: (Int, Int) throws -> Void) rethrows {
-        self.baseCount = baseCount
+    ///   - isMergeable: whether a token id is mergeable (goes into the hash index).
+    ///   - duplicate: called with the ids of the second and first occurrence when two
+    ///     mergeable tokens have the same bytes; the table then keeps the first.
+    init(bytes: [UInt8], offsets: [Int], isMergeable: (Int) -> Bool, duplicate: (Int, Int) throws -> Void) rethrows {
         count = offsets.count - 1
+        let mergeable = (0..<count).filter(isMergeable)
+        mergeableCount = mergeable.count
         storage = .allocate(capacity: max(bytes.count, 1))
         storage.initialize(from: bytes, count: bytes.count)
         self.offsets = .allocate(capacity: offsets.count)
         self.offsets.initialize(from: offsets, count: offsets.count)
         // A load factor of at most 1/2 keeps probe sequences short.
         var slotCount = 16
-        while slotCount < baseCount * 2 { slotCount <<= 1 }
+        while slotCount < mergeableCount * 2 { slotCount <<= 1 }
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
         slotMask = slotCount - 1
-        for id in 0..<baseCount {
+        for id in mergeable {
             if let first = insert(id: id) { try duplicate(id, first) }
         }
     }
@@ -62,7 +63,7 @@ final class TokenTable: @unchecked Sendable {
         slots.deallocate()
     }
 
-    /// Adds base token `id` to the hash index; returns the id already there with the same
+    /// Adds mergeable token `id` to the hash index; returns the id already there with the same
     /// bytes, if any.
     private func insert(id: Int) -> Int? {
         let start = storage + offsets[id]
@@ -91,8 +92,8 @@ final class TokenTable: @unchecked Sendable {
         return memcmpEqual(storage + start, bytes, length)
     }
 
-    /// The rank (= id) of the base token whose bytes are `bytes[0..<length]`, or
-    /// `TokenTable.noRank` when there is none.
+    /// The id of the mergeable token whose bytes are `bytes[0..<length]` (its rank, when
+    /// ranks are ids), or `TokenTable.noRank` when there is none.
     /// - Complexity: O(length) expected.
     @inline(__always)
     func rank(_ bytes: UnsafePointer<UInt8>, length: Int) -> UInt32 {

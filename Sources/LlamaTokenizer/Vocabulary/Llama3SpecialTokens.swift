@@ -1,8 +1,9 @@
 // The names of Llama 3's special tokens, in Meta's order (llama_models/llama3/tokenizer.py).
-// They take the ids right after the base vocabulary, whatever its size.
+// With a `tokenizer.model` file they take the ids right after the base vocabulary, whatever
+// its size; a GGUF vocabulary names its own special tokens.
 // Documentation: Documentation/06-Tokenizer.md
 
-enum SpecialTokens {
+enum Llama3SpecialTokens {
     /// How many ids Meta reserves for special tokens (`num_reserved_special_tokens`).
     static let count = 256
 
@@ -21,10 +22,6 @@ enum SpecialTokens {
         "<|python_tag|>",
         "<|image|>",
     ]
-
-    /// Indices in `named` of the tokens with a role: begin and end of text, the chat
-    /// headers, end of message, end of turn and the python tag.
-    static let essential = [0, 1, 6, 7, 8, 9, 10]
 
     /// All `count` names: `named`, then `<|reserved_special_token_2|>` and onwards.
     /// The special token with index `i` in this list has id `baseVocabularySize + i`.

@@ -1,0 +1,82 @@
+// A real trained model end to end: SmolLM2-135M-Instruct, dequantized to F32, through the
+// release llama-cli, against an independent float64 forward pass over the same weights
+// (Scripts/make_smollm2_fixtures.py, Tests/Fixtures/smollm2/reference.json).
+
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct SmolLM2CLITests {
+    struct Reference: Decodable {
+        struct Case: Decodable {
+            let name: String
+            let prompt_ids: [Int32]
+            let continuation_ids: [Int32]
+            /// Per step, the five most likely `[id, logprob]`.
+            let top5: [[[Double]]]
+        }
+        let steps: Int
+        let cases: [Case]
+    }
+
+    /// Log-probabilities agree with the float64 reference within this (measured: 1.4e-5).
+    static let logprobTolerance = 1e-4
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> CLIResult {
+        try CLI.run(arguments, stdin: stdin, executable: try Fixtures.releaseLlamaCLI().path)
+    }
+
+    /// Greedy decoding equals the reference token for token, stopping where it stops
+    /// (at `<|im_end|>`), and the top-5 log-probabilities match it.
+    @Test func greedyEqualsTheFloat64Reference() throws {
+        let model = try SmolLM2.require(SmolLM2.f32URL).path
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("smollm2/reference.json")))
+        #expect(reference.cases.count >= 5)
+        for item in reference.cases {
+            let result = try Self.run([
+                "generate", "--model", model, "--prompt-tokens", item.prompt_ids.map(String.init).joined(separator: ","),
+                "--temperature", "0", "--max-tokens", "\(reference.steps)", "--format", "json", "--logprobs", "5",
+            ])
+            #expect(result.status == 0, "\(item.name): \(result.stderr)")
+            let lines = try result.jsonLines()
+            let tokens = lines.filter { $0["id"] != nil }
+            let ids = tokens.compactMap { ($0["id"] as? Int).map(Int32.init) }
+            let stats = try #require(lines.last?["stats"] as? [String: Any])
+            // The reference includes the stop token; the stream ends before it.
+            var expected = item.continuation_ids
+            let stopped = expected.last == 2
+            if stopped { expected.removeLast() }
+            #expect(ids == expected, "\(item.name)")
+            #expect((stats["finish_reason"] as? String) == (stopped ? "stop" : "length"), "\(item.name)")
+            for (step, token) in tokens.enumerated() where step < item.top5.count {
+                let ours = (token["top_logprobs"] as? [[String: Any]] ?? []).reduce(into: [Int: Double]()) {
+                    $0[$1["id"] as? Int ?? -1] = $1["logprob"] as? Double
+                }
+                for pair in item.top5[step] {
+                    let id = Int(pair[0])
+                    guard let logprob = ours[id] else {
+                        // The fifth place may differ where two candidates are nearly tied.
+                        #expect(pair[1] < item.top5[step][3][1] + 1e-3, "\(item.name) step \(step): \(id) missing")
+                        continue
+                    }
+                    #expect(abs(logprob - pair[1]) < Self.logprobTolerance, "\(item.name) step \(step) id \(id)")
+                }
+            }
+        }
+    }
+
+    /// The chat command detects ChatML from the file's template, adds its default system
+    /// message, answers, and stops at `<|im_end|>`.
+    @Test func chatAnswersAndStopsAtTheEndOfItsTurn() throws {
+        let model = try SmolLM2.require(SmolLM2.f32URL).path
+        let chat = try Self.run(["chat", "--model", model, "--temperature", "0"], stdin: "What is the capital of France?\n")
+        #expect(chat.status == 0, "\(chat.stderr)")
+        #expect(chat.stdout.contains("Paris"), "\(chat.stdout)")
+        #expect(!chat.stdout.contains("<|im_end|>") && !chat.stdout.contains("im_start"), "\(chat.stdout)")
+        let generate = try Self.run(["generate", "--model", model, "--chat", "--prompt", "What is the capital of France?",
+                                     "--temperature", "0", "--format", "json"])
+        let stats = try #require(try generate.jsonLines().last?["stats"] as? [String: Any])
+        #expect((stats["finish_reason"] as? String) == "stop")
+        #expect((stats["prompt_tokens"] as? Int) == 37)  // the template's system message included
+    }
+}
