@@ -2,7 +2,7 @@
 """Check that the GGUF files `llama-cli quantize` writes are what llama.cpp's own Python
 package (`gguf` on PyPI) expects: it reads them, finds llama.cpp's tensor names with the
 shapes and types of the Meta checkpoint they came from, the llama.* hyperparameters and the
-tokenizer.ggml.* vocabulary; and the Q8_0 blocks equal what gguf.quants computes from the
+tokenizer.ggml.* vocabulary; and the Q8_0, Q4_0 and Q4_1 blocks equal what gguf.quants computes from the
 bf16 file we also write.
 
 Usage (from the repository root; needs numpy and gguf, no torch):
@@ -29,6 +29,15 @@ LAYER = {"attention_norm.weight": "attn_norm.weight", "attention.wq.weight": "at
          "feed_forward.w3.weight": "ffn_up.weight"}
 TOP = {"tok_embeddings.weight": "token_embd.weight", "norm.weight": "output_norm.weight",
        "output.weight": "output.weight"}
+
+
+# The types `quantize --type` writes, and what gguf calls them.
+KINDS = {
+    "q8_0": gguf.GGMLQuantizationType.Q8_0,
+    "q4_0": gguf.GGMLQuantizationType.Q4_0,
+    "q4_1": gguf.GGMLQuantizationType.Q4_1,
+    "bf16": gguf.GGMLQuantizationType.BF16,
+}
 
 
 def gguf_name(key):
@@ -61,7 +70,7 @@ def main():
     params = info["params"]
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
-        for kind in ["q8_0", "bf16"]:
+        for kind in KINDS:
             files[kind] = os.path.join(tmp, f"model-{kind}.gguf")
             subprocess.run([args.cli, "quantize", "--model", args.model, "--type", kind, "--out", files[kind]],
                            check=True, capture_output=True)
@@ -95,27 +104,29 @@ def main():
         for record in info["tensors"]:
             name = gguf_name(record["name"])
             shape = record["shape"]
-            for kind in ["q8_0", "bf16"]:
+            for kind in KINDS:
                 tensor = by_name[kind].get(name)
                 if tensor is None:
                     fail(f"{kind}: no tensor {name}")
                 if list(reversed([int(d) for d in tensor.shape])) != shape:
                     fail(f"{kind} {name}: expected shape {shape} (outermost first), found ne {list(tensor.shape)}")
-                want = gguf.GGMLQuantizationType.F32 if len(shape) == 1 else (
-                    gguf.GGMLQuantizationType.Q8_0 if kind == "q8_0" else gguf.GGMLQuantizationType.BF16)
+                want = gguf.GGMLQuantizationType.F32 if len(shape) == 1 else KINDS[kind]
                 if tensor.tensor_type != want:
                     fail(f"{kind} {name}: expected type {want.name}, found {tensor.tensor_type.name}")
             if len(shape) == 2:
                 raw = np.asarray(by_name["bf16"][name].data).view(np.uint16).astype(np.uint32) << 16
                 floats = raw.view(np.float32).reshape(shape)
-                ours = np.asarray(by_name["q8_0"][name].data).view(np.uint8).reshape(-1)
-                theirs = gguf.quants.quantize(floats, gguf.GGMLQuantizationType.Q8_0).reshape(-1)
-                if not np.array_equal(ours, theirs):
-                    first = int(np.argmax(ours != theirs))
-                    fail(f"{name}: Q8_0 bytes differ from gguf.quants at byte {first}")
+                for kind, qtype in KINDS.items():
+                    if kind == "bf16":
+                        continue
+                    ours = np.asarray(by_name[kind][name].data).view(np.uint8).reshape(-1)
+                    theirs = gguf.quants.quantize(floats, qtype).reshape(-1)
+                    if not np.array_equal(ours, theirs):
+                        first = int(np.argmax(ours != theirs))
+                        fail(f"{name}: {qtype.name} bytes differ from gguf.quants at byte {first}")
             checked += 1
         print(f"check_gguf_interop: ok: {checked} tensors, {len(tokens)} tokens, {len(merges)} merges; "
-              "names, types, shapes, keys and Q8_0 bytes agree with the gguf package")
+              "names, types, shapes, keys and Q8_0, Q4_0 and Q4_1 bytes agree with the gguf package")
 
 
 if __name__ == "__main__":

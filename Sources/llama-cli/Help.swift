@@ -6,7 +6,7 @@ enum Help {
 
     static let modelOption = """
       --model DIR|FILE       Meta's checkpoint folder (consolidated.00.pth, params.json,
-                             tokenizer.model) or a llama GGUF file (F32/F16/BF16/Q8_0).
+                             tokenizer.model) or a llama GGUF file (F32/F16/BF16/Q8_0/Q4_0/Q4_1).
                              Default: $LLAMA_MODEL, else the demo model Models/demo
                              (a tiny completion model trained on Python's docs).
     """
@@ -23,7 +23,7 @@ enum Help {
       tokenize     text to token ids (a JSON array)
       detokenize   token ids to text
       info         parameters, sizes and every tensor of a model folder or GGUF file
-      quantize     write a GGUF file with Q8_0 (or bf16) weights
+      quantize     write a GGUF file with Q8_0, Q4_0, Q4_1 or bf16 weights
       trace        every step of one forward pass: shapes, values, statistics
       attention    the attention weights of a layer as an SVG picture
       help         this text, or `llama-cli help <command>`
@@ -124,12 +124,14 @@ enum Help {
     """
 
     static let quantize = """
-    usage: llama-cli quantize [--model DIR|FILE] [--out FILE.gguf] [--type q8_0|bf16]
+    usage: llama-cli quantize [--model DIR|FILE] [--out FILE.gguf] [--type TYPE]
 
     Writes the model as a GGUF file (the format of llama.cpp) with every matrix as Q8_0,
-    blocks of 32 int8 weights sharing one f16 scale, about 1.06 bytes per weight; or as
-    bf16. Norm weights stay f32; the tokenizer goes in as tokenizer.ggml.*. The file runs
-    here with --model FILE.gguf (decode reads half the bytes of bf16) and in llama.cpp.
+    blocks of 32 int8 weights sharing one f16 scale, about 1.06 bytes per weight; as Q4_0
+    (4-bit levels and a scale, 0.56 bytes) or Q4_1 (4-bit levels, a scale and a minimum,
+    0.63 bytes); or as bf16. Norm weights stay f32; the tokenizer goes in as
+    tokenizer.ggml.* (a GGUF model's keys are copied). The file runs here with
+    --model FILE.gguf and in llama.cpp.
 
     The file is written beside its final name and renamed into place when complete: an
     error or Ctrl-C leaves any old file as it was. An --out that is one of the model's own
@@ -137,7 +139,7 @@ enum Help {
 
     \(modelOption)
       --out FILE.gguf        where to write (default: <model name>-<type>.gguf here)
-      --type q8_0|bf16       the matrices' type (default q8_0)
+      --type TYPE            q8_0 (default), q4_0, q4_1 or bf16
 
     """
 

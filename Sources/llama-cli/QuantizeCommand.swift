@@ -14,7 +14,8 @@ enum QuantizeCommand {
         ], command: "quantize")
         let typeName = arguments.string("--type") ?? "q8_0"
         guard let type = GGUFExport.WeightType(rawValue: typeName) else {
-            throw CLIError.usage("--type expects q8_0 or bf16, found '\(typeName)'", command: "quantize")
+            let names = GGUFExport.WeightType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CLIError.usage("--type expects one of \(names), found '\(typeName)'", command: "quantize")
         }
         let modelURL = DefaultModel.resolve(arguments.string("--model"))
         let source = try ModelSource(url: modelURL)

@@ -93,12 +93,13 @@ struct KernelTests {
     }
 
     /// Q8_0 decode reads a share of at least 256 rows as four quarters side by side on
-    /// Intel (`Q8Product.fourRows`) and one row at a time elsewhere: both agree with the
+    /// Intel (`QuantizedProduct.fourRows`) and one row at a time elsewhere: both agree with the
     /// reference, and give the same bits as each other and as a batched product, with
     /// leftover rows after the quarters.
-    @Test func q8QuartersMatchOneRowAtATime() throws {
+    @Test(arguments: [DType.q8_0, .q4_0, .q4_1])
+    func blockQuartersMatchOneRowAtATime(dtype: DType) throws {
         let n = 96, outFeatures = 1031
-        let w = try Tensor(randomFloats(outFeatures * n, seed: 31), shape: [outFeatures, n], dtype: .q8_0)
+        let w = try Tensor(randomFloats(outFeatures * n, seed: 31), shape: [outFeatures, n], dtype: dtype)
         let x = randomFloats(2 * n, seed: 32, scale: 2)
         let first = Array(x[0..<n])
         let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures, inFeatures: n,
@@ -142,15 +143,17 @@ struct KernelTests {
         #expect(Processor(cpuInfo: "") == Processor(vendor: nil))
     }
 
-    /// Q8_0 weights times activations quantized the same way: the integer block sums are
-    /// exact, so the result is the double-precision product of the dequantized weights and
-    /// the dequantized activations, within float32 rounding of the per-block scaling.
-    @Test func q8MatrixProductMatchesReference() throws {
+    /// Block-quantized weights times activations quantized as Q8_0: the integer block sums
+    /// are exact, so the result is the double-precision product of the dequantized weights
+    /// and the dequantized activations, within float32 rounding of the per-block scaling
+    /// (and, for Q4_1, of the offset times the activations' block sum).
+    @Test(arguments: [DType.q8_0, .q4_0, .q4_1])
+    func blockMatrixProductMatchesReference(dtype: DType) throws {
         for n in [32, 64, 96, 256, 2048] {
             for outFeatures in Self.outSizes {
                 for rows in [1, 2, 3, 4, 5] {
                     let seed = UInt64(n * 1000 + outFeatures * 10 + rows)
-                    let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: .q8_0)
+                    let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: dtype)
                     var x = randomFloats(rows * n, seed: seed + 7, scale: 2)
                     x[0] = 0  // a zero and a block of zeros (scale 0) must not divide by zero
                     if n >= 64 { for i in 32..<64 { x[i] = 0 } }
@@ -265,7 +268,8 @@ struct KernelTests {
     /// Results are bit-identical for 1, 2, 3 and 4 threads and across tile shapes: the
     /// matrix-vector product of one token equals that token's row of a batched product.
     /// Widths on both sides of the decode kernel's switch from one row to four at a time.
-    @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.bf16, 8209), (.f16, 100), (.f16, 4113), (.q8_0, 96), (.q8_0, 4128)])
+    @Test(arguments: [(DType.bf16, 100), (.bf16, 4113), (.bf16, 8209), (.f16, 100), (.f16, 4113), (.q8_0, 96), (.q8_0, 4128),
+                      (.q4_0, 96), (.q4_0, 4128), (.q4_1, 96), (.q4_1, 4128)])
     func productsAreBitIdenticalAcrossThreadsAndBatching(dtype: DType, n: Int) throws {
         let outFeatures = 37, rows = 13
         let w = try Tensor(randomFloats(outFeatures * n, seed: 1), shape: [outFeatures, n], dtype: dtype)

@@ -129,13 +129,13 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// A zero-copy view of tensor `name`, or `nil` when the file has none.
     /// - Throws: `LoaderError.invalidTensor` for a type we do not compute with (naming it,
-    ///   `Q4_K`...), a `q8_0` row that is not whole blocks, or data past the end of the file.
+    ///   `Q4_K`...), a block-format row that is not whole blocks, or data past the end of the file.
     public func tensor(named fullName: String) throws -> Tensor? {
         guard let info = info(named: fullName) else { return nil }
         let fileName = url.lastPathComponent
         let name = LoaderError.excerpt(fullName)
         guard let dtype = info.type.dtype else {
-            throw LoaderError.invalidTensor(file: fileName, tensor: name, reason: "type \(info.type) is not supported: expected F32, F16, BF16 or Q8_0")
+            throw LoaderError.invalidTensor(file: fileName, tensor: name, reason: "type \(info.type) is not supported: expected \(GGMLType.supportedNames)")
         }
         let storage = TensorStorage(borrowing: file.bytes, keepingAlive: file)
         do {

@@ -14,20 +14,18 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
     public static let f32 = GGMLType(rawValue: 0)
     /// `GGML_TYPE_F16`
     public static let f16 = GGMLType(rawValue: 1)
+    /// `GGML_TYPE_Q4_0`
+    public static let q4_0 = GGMLType(rawValue: 2)
+    /// `GGML_TYPE_Q4_1`
+    public static let q4_1 = GGMLType(rawValue: 3)
     /// `GGML_TYPE_Q8_0`
     public static let q8_0 = GGMLType(rawValue: 8)
     /// `GGML_TYPE_BF16`
     public static let bf16 = GGMLType(rawValue: 30)
 
-    /// The matching element type, for the four types we compute with.
+    /// The matching element type, for the types we compute with.
     public var dtype: DType? {
-        switch self {
-        case .f32: return .f32
-        case .f16: return .f16
-        case .q8_0: return .q8_0
-        case .bf16: return .bf16
-        default: return nil
-        }
+        DType.allCases.first { GGMLType($0) == self }
     }
 
     /// The code for one of our element types.
@@ -36,6 +34,8 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
         case .f32: self = .f32
         case .f16: self = .f16
         case .q8_0: self = .q8_0
+        case .q4_0: self = .q4_0
+        case .q4_1: self = .q4_1
         case .bf16: self = .bf16
         }
     }
@@ -47,5 +47,11 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
                      "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64",
                      "IQ1_M", "BF16"]
         return Int(rawValue) < names.count ? names[Int(rawValue)] : "type \(rawValue)"
+    }
+
+    /// The names of the types we compute with, for messages: "F32, F16, BF16, Q8_0, Q4_0 or Q4_1".
+    public static var supportedNames: String {
+        let names = DType.allCases.map { GGMLType($0).description }
+        return names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
     }
 }

@@ -14,12 +14,31 @@ public enum GGUFExport {
     public enum WeightType: String, Sendable, CaseIterable {
         /// Every matrix as Q8_0 (8.5 bits per weight); norms stay f32.
         case q8_0
+        /// Every matrix as Q4_0 (4.5 bits per weight); norms stay f32.
+        case q4_0
+        /// Every matrix as Q4_1 (5 bits per weight); norms stay f32.
+        case q4_1
         /// Every matrix as bf16 (Meta's own precision); norms stay f32.
         case bf16
 
-        var dtype: DType { self == .q8_0 ? .q8_0 : .bf16 }
+        var dtype: DType {
+            switch self {
+            case .q8_0: return .q8_0
+            case .q4_0: return .q4_0
+            case .q4_1: return .q4_1
+            case .bf16: return .bf16
+            }
+        }
+
         /// llama.cpp's `llama_ftype` code (`general.file_type`).
-        var fileType: UInt64 { self == .q8_0 ? 7 : 32 }
+        var fileType: UInt64 {
+            switch self {
+            case .q8_0: return 7
+            case .q4_0: return 2
+            case .q4_1: return 3
+            case .bf16: return 32
+            }
+        }
     }
 
     /// Writes `source` as a GGUF file at `url`.
@@ -36,7 +55,7 @@ public enum GGUFExport {
     /// `AtomicFileWriter`).
     /// - Throws: `LoaderError` when the file cannot be written (`.unsafeOutput` when `url`
     ///   is one of the model's files, `.cannotWrite`); `TensorError.partialBlock`
-    ///   when a matrix's rows are not whole Q8_0 blocks (a width not a multiple of 32).
+    ///   when a matrix's rows are not whole blocks (a width not a multiple of 32).
     public static func write(_ source: ModelSource, tokenizer: Tokenizer?, as type: WeightType, to url: URL,
                              progress: ((Int, Int, String) -> Void)? = nil) throws {
         let p = source.params, w = source.weights
@@ -45,7 +64,7 @@ public enum GGUFExport {
         writer.add("general.architecture", .string("llama"))
         writer.add("general.name", .string(name))
         writer.add("general.file_type", .unsigned(type.fileType, .uint32))
-        if type == .q8_0 { writer.add("general.quantization_version", .unsigned(2, .uint32)) }
+        if type.dtype.blockFormat != nil { writer.add("general.quantization_version", .unsigned(2, .uint32)) }
         writer.add("llama.vocab_size", .unsigned(UInt64(p.vocabSize), .uint32))
         writer.add("llama.context_length", .unsigned(p.useScaledRope ? 131_072 : 8192, .uint32))
         writer.add("llama.embedding_length", .unsigned(UInt64(p.dim), .uint32))

@@ -94,7 +94,7 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     }
 
     /// Whether Q8_0 decode reads a share of at least `sideBySideMinimum` rows as four
-    /// quarters side by side (`Q8Product.fourRows`). On AMD it reads one row at a time:
+    /// quarters side by side (`QuantizedProduct.fourRows`). On AMD it reads one row at a time:
     /// two halves there are no faster.
     var quantizedInQuarters: Bool { sideBySideParts == 4 }
 

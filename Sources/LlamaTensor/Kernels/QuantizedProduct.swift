@@ -1,14 +1,20 @@
-// The matrix products for Q8_0 weights: integer dot products per block of 32, scaled and
-// summed in f32. Explained in Documentation/17-Quantization-and-GGUF.md.
+// The matrix products for block-quantized weights (Q8_0, Q4_0, Q4_1): integer dot
+// products per block of 32, scaled and summed in f32. Explained in
+// Documentation/17-Quantization-and-GGUF.md.
 
-/// The kernels behind `matrixProduct` for `q8_0` weights.
+/// The kernels behind `matrixProduct` for the block formats, specialized per format.
 ///
 /// The activations are quantized too (`SplitActivations.prepareQuantized`), so the inner
 /// product of a block is a sum of 32 products of small integers, which is exact:
 ///
 /// ```
 /// out = Σ_blocks  (d_weight · d_activation) · Σ_{i<32} q_weight[i] · q_activation[i]
+///               + m_weight · s_activation            (formats with an offset: Q4_1)
 /// ```
+///
+/// where `s_activation` is the block's sum of quantized activations (llama.cpp's Q8_1
+/// pairing). A format only says where its levels, scale and offset are (`BlockFormat`);
+/// the walk, the tiles and the threading here are shared.
 ///
 /// Why integers: widening a byte to `Float` costs more instructions than the multiply it
 /// feeds, and on a baseline x86-64 build (SSE2 only) that widening would make the kernel
@@ -25,7 +31,7 @@
 /// Every output element is computed with the same operations in the same order whatever
 /// the tile, the thread count or the batch, so, as with the bf16 kernels, prefill and
 /// decode agree bit for bit.
-enum Q8Product {
+enum QuantizedProduct<Format: BlockFormat> {
     #if SWIFTLLAMA_FMA
     static var rowTile: Int { 4 }
     #else
@@ -36,11 +42,12 @@ enum Q8Product {
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
                     into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk) {
         let outFeatures = weights.shape[0], n = weights.shape[1]
-        let blocks = n / Q8_0.blockSize
-        let rowBytes = blocks * Q8_0.blockByteSize
+        let blocks = n / Format.blockSize
+        let rowBytes = blocks * Format.blockByteSize
         let base = weights.baseAddress
         x.prepareQuantized()
-        let xq = UnsafePointer(x.quantized), xd = UnsafePointer(x.quantizedScales)
+        let xq = UnsafePointer(x.quantized)
+        let xd = ActivationScales(d: UnsafePointer(x.quantizedScales), s: UnsafePointer(x.quantizedSums))
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
             var r = range.lowerBound
             if tokens == 1 {
@@ -90,7 +97,7 @@ enum Q8Product {
     @inline(__always)
     static func blockSum(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD8<Int32> {
         // doc: q8-block-sum
-        let (w0, w1) = times256(block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self))
+        let (w0, w1) = times256(Format.levels(block))
         let x = UnsafeRawPointer(xq)
         return pairedProducts(w0, x.load(as: SIMD16<Int16>.self))
             &+ pairedProducts(w1, x.load(fromByteOffset: 32, as: SIMD16<Int16>.self))
@@ -140,29 +147,38 @@ enum Q8Product {
     typealias Accumulator = SIMD4<Float>
     #endif
 
-    /// `acc += Float(sum) · d_weight · (d_activation / 256)`: the one floating-point step
-    /// per block.
-    @inline(__always)
-    static func accumulate(_ acc: inout Accumulator, _ sum: SIMD8<Int32>,
-                           _ block: UnsafeRawPointer, _ activationScale: Float) {
-        let scale = Q8_0.scale(of: block) * activationScale
-        #if SWIFTLLAMA_FMA
-        acc.addProduct(SIMD8<Float>(sum), Accumulator(repeating: scale))
-        #else
-        acc += SIMD4<Float>(sum.lowHalf &+ sum.highHalf) * scale
-        #endif
+    /// One output element's running sums: the scaled block sums in lanes, and the offset
+    /// terms `m · s` (zero and unused for symmetric formats).
+    struct Sums {
+        var lanes = Accumulator()
+        var offsets: Float = 0
     }
 
-    /// The sum of the accumulator's lanes, always in the same order (halves first).
+    /// `acc += Float(sum) · d_weight · (d_activation / 256)` (and `m_weight · s_activation`
+    /// with an offset): the floating-point steps of a block.
     @inline(__always)
-    static func total(_ v: Accumulator) -> Float {
+    static func accumulate(_ acc: inout Sums, _ sum: SIMD8<Int32>, _ block: UnsafeRawPointer,
+                           _ activations: ActivationScales, _ b: Int) {
+        let scale = Format.scale(of: block) * activations.d[b]
         #if SWIFTLLAMA_FMA
-        let q = v.lowHalf + v.highHalf
+        acc.lanes.addProduct(SIMD8<Float>(sum), Accumulator(repeating: scale))
         #else
-        let q = v
+        acc.lanes += SIMD4<Float>(sum.lowHalf &+ sum.highHalf) * scale
+        #endif
+        if Format.hasOffset { acc.offsets += Format.offset(of: block) * activations.s[b] }
+    }
+
+    /// The sum of the accumulator's lanes, always in the same order (halves first), then
+    /// the offset terms.
+    @inline(__always)
+    static func total(_ v: Sums) -> Float {
+        #if SWIFTLLAMA_FMA
+        let q = v.lanes.lowHalf + v.lanes.highHalf
+        #else
+        let q = v.lanes
         #endif
         let h = q.lowHalf + q.highHalf
-        return h[0] + h[1]
+        return Format.hasOffset ? (h[0] + h[1]) + v.offsets : h[0] + h[1]
     }
 
     /// Decode: rows in `range`, one token. The quantized activations (2 bytes each, 16 KiB
@@ -171,7 +187,7 @@ enum Q8Product {
     /// then `fourRows` takes row `i` of each quarter together.
     @inline(never)
     static func decodeRows(_ range: Range<Int>, base: UnsafeRawPointer, rowBytes: Int, blocks: Int,
-                           _ xq: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>,
+                           _ xq: UnsafePointer<Int16>, _ xd: ActivationScales,
                            out: UnsafeMutablePointer<Float>, walk: DecodeWalk) {
         var r = range.lowerBound
         if walk.quantizedInQuarters && range.count >= walk.sideBySideMinimum {
@@ -192,16 +208,16 @@ enum Q8Product {
     /// Each row's sum is built exactly as `dotOne` builds it.
     @inline(never)
     static func fourRows(_ w: UnsafeRawPointer, rowStride: Int, blocks: Int,
-                         _ xq: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>,
+                         _ xq: UnsafePointer<Int16>, _ xd: ActivationScales,
                          out: UnsafeMutablePointer<Float>, outStride: Int) {
         let w0 = w, w1 = w + rowStride, w2 = w + 2 * rowStride, w3 = w + 3 * rowStride
-        var a0 = Accumulator(), a1 = Accumulator(), a2 = Accumulator(), a3 = Accumulator()
+        var a0 = Sums(), a1 = Sums(), a2 = Sums(), a3 = Sums()
         for b in 0..<blocks {
-            let offset = b &* Q8_0.blockByteSize, x = xq + b &* Q8_0.blockSize, d = xd[b]
-            accumulate(&a0, blockSum(w0 + offset, x), w0 + offset, d)
-            accumulate(&a1, blockSum(w1 + offset, x), w1 + offset, d)
-            accumulate(&a2, blockSum(w2 + offset, x), w2 + offset, d)
-            accumulate(&a3, blockSum(w3 + offset, x), w3 + offset, d)
+            let offset = b &* Format.blockByteSize, x = xq + b &* Format.blockSize
+            accumulate(&a0, blockSum(w0 + offset, x), w0 + offset, xd, b)
+            accumulate(&a1, blockSum(w1 + offset, x), w1 + offset, xd, b)
+            accumulate(&a2, blockSum(w2 + offset, x), w2 + offset, xd, b)
+            accumulate(&a3, blockSum(w3 + offset, x), w3 + offset, xd, b)
         }
         out[0] = total(a0)
         out[outStride] = total(a1)
@@ -212,11 +228,11 @@ enum Q8Product {
     /// The reference arithmetic for one output element; the tiles repeat it exactly.
     @inline(__always)
     static func dotOne(_ w: UnsafeRawPointer, blocks: Int, _ xq: UnsafePointer<Int16>,
-                       _ xd: UnsafePointer<Float>) -> Float {
-        var acc = Accumulator()
+                       _ xd: ActivationScales) -> Float {
+        var acc = Sums()
         for b in 0..<blocks {
-            let block = w + b &* Q8_0.blockByteSize
-            accumulate(&acc, blockSum(block, xq + b &* Q8_0.blockSize), block, xd[b])
+            let block = w + b &* Format.blockByteSize
+            accumulate(&acc, blockSum(block, xq + b &* Format.blockSize), block, xd, b)
         }
         return total(acc)
     }
@@ -227,17 +243,17 @@ enum Q8Product {
     /// the spills cost more than the unpacking they save.
     @inline(never)
     static func tile2x2(_ w: UnsafeRawPointer, rowBytes: Int, blocks: Int,
-                        _ xq: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>, n: Int,
+                        _ xq: UnsafePointer<Int16>, _ xd: ActivationScales, n: Int,
                         out: UnsafeMutablePointer<Float>, outStride: Int) {
         let xq1 = xq + n, xd1 = xd + blocks
-        var a00 = Accumulator(), a01 = Accumulator()
-        var a10 = Accumulator(), a11 = Accumulator()
+        var a00 = Sums(), a01 = Sums()
+        var a10 = Sums(), a11 = Sums()
         for b in 0..<blocks {
-            let k0 = w + b &* Q8_0.blockByteSize, k1 = k0 + rowBytes, xOffset = b &* Q8_0.blockSize
-            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd[b])
-            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1[b])
-            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd[b])
-            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1[b])
+            let k0 = w + b &* Format.blockByteSize, k1 = k0 + rowBytes, xOffset = b &* Format.blockSize
+            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd, b)
+            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1, b)
+            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd, b)
+            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1, b)
         }
         out[0] = total(a00); out[outStride] = total(a01)
         out[1] = total(a10); out[outStride + 1] = total(a11)
@@ -249,22 +265,22 @@ enum Q8Product {
     /// and the per-pair cost falls about 11% below `tile2x2`'s.
     @inline(never)
     static func tile4x2(_ w: UnsafeRawPointer, rowBytes: Int, blocks: Int,
-                        _ xq: UnsafePointer<Int16>, _ xd: UnsafePointer<Float>, n: Int,
+                        _ xq: UnsafePointer<Int16>, _ xd: ActivationScales, n: Int,
                         out: UnsafeMutablePointer<Float>, outStride: Int) {
         let xq1 = xq + n, xd1 = xd + blocks
-        var a00 = Accumulator(), a01 = Accumulator(), a10 = Accumulator(), a11 = Accumulator()
-        var a20 = Accumulator(), a21 = Accumulator(), a30 = Accumulator(), a31 = Accumulator()
+        var a00 = Sums(), a01 = Sums(), a10 = Sums(), a11 = Sums()
+        var a20 = Sums(), a21 = Sums(), a30 = Sums(), a31 = Sums()
         for b in 0..<blocks {
-            let k0 = w + b &* Q8_0.blockByteSize, k1 = k0 + rowBytes
-            let k2 = k1 + rowBytes, k3 = k2 + rowBytes, xOffset = b &* Q8_0.blockSize
-            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd[b])
-            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1[b])
-            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd[b])
-            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1[b])
-            accumulate(&a20, blockSum(k2, xq + xOffset), k2, xd[b])
-            accumulate(&a21, blockSum(k2, xq1 + xOffset), k2, xd1[b])
-            accumulate(&a30, blockSum(k3, xq + xOffset), k3, xd[b])
-            accumulate(&a31, blockSum(k3, xq1 + xOffset), k3, xd1[b])
+            let k0 = w + b &* Format.blockByteSize, k1 = k0 + rowBytes
+            let k2 = k1 + rowBytes, k3 = k2 + rowBytes, xOffset = b &* Format.blockSize
+            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd, b)
+            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1, b)
+            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd, b)
+            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1, b)
+            accumulate(&a20, blockSum(k2, xq + xOffset), k2, xd, b)
+            accumulate(&a21, blockSum(k2, xq1 + xOffset), k2, xd1, b)
+            accumulate(&a30, blockSum(k3, xq + xOffset), k3, xd, b)
+            accumulate(&a31, blockSum(k3, xq1 + xOffset), k3, xd1, b)
         }
         out[0] = total(a00); out[outStride] = total(a01)
         out[1] = total(a10); out[outStride + 1] = total(a11)
@@ -272,4 +288,16 @@ enum Q8Product {
         out[3] = total(a30); out[outStride + 3] = total(a31)
     }
     #endif
+}
+
+/// The per-block numbers of quantized activations: scales divided by 256 (`d`) and sums of
+/// the quantized values (`s`), advanced together from one row or block to the next.
+struct ActivationScales {
+    let d: UnsafePointer<Float>
+    let s: UnsafePointer<Float>
+
+    @inline(__always)
+    static func + (scales: ActivationScales, blocks: Int) -> ActivationScales {
+        ActivationScales(d: scales.d + blocks, s: scales.s + blocks)
+    }
 }

@@ -37,17 +37,21 @@ public final class SplitActivations: @unchecked Sendable {
 
     /// The quantized copy for the Q8_0 kernels, when `width` is a multiple of 32: per row,
     /// `width / 32` blocks of 32 `Int16` levels in -127...127, each block's elements in the
-    /// order 0-7, 16-23, 8-15, 24-31 (the order in which `Q8Product.times256` unpacks
+    /// order 0-7, 16-23, 8-15, 24-31 (the order in which `QuantizedProduct.times256` unpacks
     /// weight bytes).
     /// (Int16 rather than Int8 so the kernels multiply without widening them; see
-    /// `Q8Product`.) 64-byte aligned, so every block starts on a cache line. Valid after
+    /// `QuantizedProduct`.) 64-byte aligned, so every block starts on a cache line. Valid after
     /// `prepareQuantized()`.
     package let quantized: UnsafeMutablePointer<Int16>
     /// For each block of `quantized`, its scale divided by 256: value = 256 · this · level.
     /// (The kernels' integer block sums come out 256 times the sum of level products, see
-    /// `Q8Product.blockSum`; dividing by a power of two here is exact and saves them a
+    /// `QuantizedProduct.blockSum`; dividing by a power of two here is exact and saves them a
     /// multiply per block.) `width / 32` per row.
     package let quantizedScales: UnsafeMutablePointer<Float>
+    /// For each block of `quantized`, the sum of its quantized values, `d · Σ levels`: what
+    /// a weight format with an offset (Q4_1) multiplies its offset by, as llama.cpp's Q8_1
+    /// blocks carry it. `width / 32` per row.
+    package let quantizedSums: UnsafeMutablePointer<Float>
     /// Whether `quantized` holds the rows now loaded.
     private var quantizedIsCurrent = false
 
@@ -85,6 +89,8 @@ public final class SplitActivations: @unchecked Sendable {
         let scales = quantizable ? max(1, width / Q8_0.blockSize * capacity) : 1
         quantizedScales = .allocate(capacity: scales)
         quantizedScales.initialize(repeating: 0, count: scales)
+        quantizedSums = .allocate(capacity: scales)
+        quantizedSums.initialize(repeating: 0, count: scales)
         #if SWIFTLLAMA_AVX512
         let paired = max(1, halfWidth * (capacity + 1))
         #else
@@ -101,6 +107,7 @@ public final class SplitActivations: @unchecked Sendable {
         odd.deallocate()
         UnsafeMutableRawPointer(quantized).deallocate()  // allocated raw, 64-byte aligned
         quantizedScales.deallocate()
+        quantizedSums.deallocate()
         pairedEven.deallocate()
         pairedOdd.deallocate()
     }
@@ -156,14 +163,17 @@ public final class SplitActivations: @unchecked Sendable {
                 let q = quantized + (r * blocks + b) * Q8_0.blockSize
                 // Slots 8s..<8s+8 hold the block's elements 0-7, 16-23, 8-15, 24-31 for
                 // s = 0...3: pairs (e[j], o[j]) from j = 0, 8, 4, 12.
+                var levelSum = 0
                 for s in 0..<4 {
                     let j = (s % 2) * 8 + (s / 2) * 4, slot = q + 8 * s
                     for k in 0..<4 {
                         slot[2 * k] = Q8_0.level(e[j + k] * inverse)
                         slot[2 * k + 1] = Q8_0.level(o[j + k] * inverse)
+                        levelSum += Int(slot[2 * k]) + Int(slot[2 * k + 1])
                     }
                 }
                 quantizedScales[r * blocks + b] = d * (1 / 256)
+                quantizedSums[r * blocks + b] = d * Float(levelSum)
             }
         }
     }

@@ -4,9 +4,9 @@
 /// The element type of a tensor's bytes.
 ///
 /// Checkpoint weights are `bf16` (sometimes `f16` or `f32`); activations, norms and the
-/// KV cache are always `f32`. GGUF files add `q8_0`, a block format: the elements come in
-/// blocks of 32 that share one scale, so sizes are counted in blocks (`blockSize`,
-/// `blockByteSize`), not per element.
+/// KV cache are always `f32`. GGUF files add the block formats `q8_0`, `q4_0` and `q4_1`
+/// (`BlockFormat`): the elements come in blocks of 32 that share one scale, so sizes are
+/// counted in blocks (`blockSize`, `blockByteSize`), not per element.
 public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// bfloat16: 1 sign, 8 exponent, 7 mantissa bits (`BFloat16`).
     case bf16
@@ -17,6 +17,23 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// GGML's Q8_0: blocks of 32 signed 8-bit integers with one f16 scale (34 bytes per
     /// block, 8.5 bits per weight). See `Q8_0`.
     case q8_0
+    /// GGML's Q4_0: blocks of 32 four-bit levels with one f16 scale (18 bytes, 4.5 bits per
+    /// weight). See `Q4_0`.
+    case q4_0
+    /// GGML's Q4_1: blocks of 32 four-bit levels with an f16 scale and minimum (20 bytes, 5
+    /// bits per weight). See `Q4_1`.
+    case q4_1
+
+    /// The block format of a quantized type, nil for the plain types.
+    @inlinable
+    public var blockFormat: (any BlockFormat.Type)? {
+        switch self {
+        case .bf16, .f16, .f32: return nil
+        case .q8_0: return Q8_0.self
+        case .q4_0: return Q4_0.self
+        case .q4_1: return Q4_1.self
+        }
+    }
 
     /// Elements per block: 32 for `q8_0`, 1 for the plain types. A tensor's last axis must
     /// be a multiple of it (a block never spans two rows).
@@ -24,7 +41,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     public var blockSize: Int {
         switch self {
         case .bf16, .f16, .f32: return 1
-        case .q8_0: return Q8_0.blockSize
+        case .q8_0, .q4_0, .q4_1: return 32
         }
     }
 
@@ -35,6 +52,8 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         case .bf16, .f16: return 2
         case .f32: return 4
         case .q8_0: return Q8_0.blockByteSize
+        case .q4_0: return Q4_0.blockByteSize
+        case .q4_1: return Q4_1.blockByteSize
         }
     }
 

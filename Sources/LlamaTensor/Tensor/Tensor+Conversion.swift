@@ -21,17 +21,15 @@ extension Tensor {
             for i in 0..<width {
                 out[i] = base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
             }
-        case .q8_0:
-            for i in 0..<width {
-                out[i] = Q8_0.element(base, i)
-            }
+        case .q8_0, .q4_0, .q4_1:
+            dtype.blockFormat?.widen(base, count: width, into: out)
         }
     }
 
     /// Writes every element as `target` into `out`, one row at a time: rounded to nearest
-    /// even for `bf16` and `f16`, quantized per block of 32 for `q8_0`.
+    /// even for `bf16` and `f16`, quantized per block of 32 for the block formats.
     /// - Parameter out: exactly `target.byteCount(elements: elementCount)` bytes.
-    /// - Throws: `TensorError.partialBlock` when `target` is `q8_0` and the rows are not
+    /// - Throws: `TensorError.partialBlock` when `target` is a block format and the rows are not
     ///   whole blocks.
     public func encode(as target: DType, into out: UnsafeMutableRawBufferPointer) throws {
         try Self.checkBlocks(shape, target)
@@ -55,8 +53,8 @@ extension Tensor {
                 for i in 0..<width {
                     destination.storeBytes(of: Float16(row[i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
-            case .q8_0:
-                Q8_0.quantize(UnsafeBufferPointer(start: row, count: width), into: destination)
+            case .q8_0, .q4_0, .q4_1:
+                target.blockFormat?.quantize(UnsafeBufferPointer(start: row, count: width), into: destination)
             }
         }
     }

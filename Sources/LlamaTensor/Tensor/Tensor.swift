@@ -78,8 +78,8 @@ public struct Tensor: @unchecked Sendable {
         case .f16:
             let out = base.assumingMemoryBound(to: UInt16.self)
             for (i, v) in values.enumerated() { out[i] = Self.float16Bits(v) }
-        case .q8_0:
-            values.withUnsafeBufferPointer { Q8_0.quantize($0, into: base) }
+        case .q8_0, .q4_0, .q4_1:
+            values.withUnsafeBufferPointer { dtype.blockFormat?.quantize($0, into: base) }
         }
     }
 
@@ -132,8 +132,8 @@ public struct Tensor: @unchecked Sendable {
             return BFloat16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)).floatValue
         case .f16:
             return Float(Float16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
-        case .q8_0:
-            return Q8_0.element(baseAddress, index)
+        case .q8_0, .q4_0, .q4_1:
+            return dtype.blockFormat?.element(baseAddress, index) ?? .nan
         }
     }
 
