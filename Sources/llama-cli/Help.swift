@@ -25,6 +25,7 @@ enum Help {
       info         parameters, sizes and every tensor of a model folder or GGUF file
       quantize     write a GGUF file with Q8_0, Q4_0, Q4_1 or bf16 weights
       trace        every step of one forward pass: shapes, values, statistics
+      perplexity   how well the model predicts a text, token by token
       attention    the attention weights of a layer as an SVG picture
       help         this text, or `llama-cli help <command>`
 
@@ -165,6 +166,28 @@ enum Help {
 
     """
 
+    static let perplexity = """
+    usage: llama-cli perplexity [--model DIR|FILE] (--text-file FILE | --tokens IDS)
+                                [--window N] [--format text|json] [--threads N]
+
+    Scores a text the model did not write: each token's log-probability given the tokens
+    before it, one token at a time, in windows of N tokens (the first token of each window
+    is only context). Prints the perplexity, exp(−mean log-probability), and how often the
+    next token is the model's own first choice. Lower perplexity on the same text and
+    tokens means better predictions: compare quantizations of one model with it.
+
+    \(modelOption)
+      --text-file FILE       the text (tokenized as a prompt, <|begin_of_text|> first if the
+                             model adds one)
+      --tokens IDS           the text as token ids, comma-separated
+      --window N             tokens per window (default 512)
+      --format text|json     text: one line (default); json: one line per scored token
+                             {"position", "id", "logprob", "best", "best_logprob"}, then
+                             {"perplexity": {...}}
+      --threads N            worker threads (default: one per core)
+
+    """
+
     static let attention = """
     usage: llama-cli attention [--model DIR] (--prompt TEXT | --prompt-tokens IDS) --out FILE.svg
                                [--layer N] [--head H] [--threads N]
@@ -205,6 +228,7 @@ enum Help {
         case "info": return info
         case "quantize": return quantize
         case "trace": return trace
+        case "perplexity": return perplexity
         case "attention": return attention
         case "menu": return menu
         default: return tool

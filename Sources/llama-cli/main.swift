@@ -16,6 +16,7 @@ func runCommandLine(_ arguments: [String]) -> Int32 {
         "info": InfoCommand.run,
         "quantize": QuantizeCommand.run,
         "trace": TraceCommand.run,
+        "perplexity": PerplexityCommand.run,
         "attention": AttentionCommand.run,
     ]
     var command: String? = nil

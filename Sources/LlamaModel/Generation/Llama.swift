@@ -65,9 +65,9 @@ public final class Llama: @unchecked Sendable {
     public let loadSeconds: Double
 
     /// Requests run one at a time, in the order they were made.
-    private let queue = RequestQueue()
+    let queue = RequestQueue()
     /// The tokens whose keys and values are in the cache, in order (guarded by `queue`).
-    private var cachedTokens: [Int32] = []
+    var cachedTokens: [Int32] = []
 
     /// Loads a model: Meta's folder (`consolidated.00.pth`, `params.json`, and usually
     /// `tokenizer.model`) or a `.gguf` file (see `ModelSource`).
@@ -352,7 +352,7 @@ public final class Llama: @unchecked Sendable {
     /// On failure `cachedTokens` still ends before `tokens` (callers update it after this
     /// returns), so the next generation runs those positions again.
     /// - Throws: What `Transformer.forward` throws; `ModelError.nonFiniteLogits`.
-    private func forwardChecked(_ tokens: [Int32], startingAt start: Int,
+    func forwardChecked(_ tokens: [Int32], startingAt start: Int,
                                 isCancelled: (() -> Bool)? = nil) throws -> UnsafeBufferPointer<Float> {
         let logits = try transformer.forward(tokens, startingAt: start, isCancelled: isCancelled)
         guard allFinite(logits) else {
