@@ -82,3 +82,41 @@ extension Fixtures {
         return url
     }
 }
+
+/// llama.cpp's own Llama 3 vocabulary-only GGUF (`models/ggml-vocab-llama-bpe.gguf`, a
+/// Llama 3.0 vocabulary: no `<|eom_id|>`) and its tokenizer test texts and ids, fetched by
+/// `Scripts/fetch-llama-vocab.sh` into `.cache/llama-vocab/`.
+public enum LlamaCppVocabulary {
+    /// The folder; `LLAMA_VOCAB_DIR` overrides it.
+    public static var folder: URL {
+        if let path = ProcessInfo.processInfo.environment["LLAMA_VOCAB_DIR"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return Fixtures.repositoryRoot.appendingPathComponent(".cache/llama-vocab")
+    }
+
+    /// The GGUF file.
+    public static var url: URL { folder.appendingPathComponent("ggml-vocab-llama-bpe.gguf") }
+
+    /// The texts of `.inp` and the ids of `.out`, read as llama.cpp's test-tokenizer-0 reads
+    /// them: texts end at each "\n__ggml_vocab_test__\n"; one line of space-separated ids
+    /// per text.
+    public static func cases() throws -> [(text: String, ids: [Int32])] {
+        let missing = "llama.cpp's vocabulary test is missing from .cache/llama-vocab: run Scripts/fetch-llama-vocab.sh"
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey: missing])
+        }
+        let input = try String(contentsOf: URL(fileURLWithPath: url.path + ".inp"), encoding: .utf8)
+        let output = try String(contentsOf: URL(fileURLWithPath: url.path + ".out"), encoding: .utf8)
+        var texts = input.components(separatedBy: "\n__ggml_vocab_test__\n")
+        if texts.last == "" { texts.removeLast() }
+        var lines = output.components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        guard texts.count == lines.count else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(texts.count) texts, \(lines.count) id lines"])
+        }
+        return zip(texts, lines).map { text, line in
+            (text, line.split(separator: " ").compactMap { Int32($0) })
+        }
+    }
+}
