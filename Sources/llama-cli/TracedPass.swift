@@ -46,13 +46,16 @@ struct TracedPass {
 
         source = try ModelSource(url: DefaultModel.resolve(arguments.string("--model")))
         let keep = try select(source)
-        let tokenizer = try source.loadTokenizer()
+        // A vocabulary that cannot be used stops only a text prompt: token ids still run.
+        let model = source
+        let loaded = Result { try model.loadTokenizer() }
+        let tokenizer = try? loaded.get()
         self.tokenizer = tokenizer
         if let ids {
             tokens = ids
         } else {
-            guard let tokenizer else { throw ModelError.noTokenizer(folder: source.url.path) }
-            tokens = tokenizer.encode(arguments.string("--prompt") ?? "", bos: true)
+            guard let tokenizer = try loaded.get() else { throw ModelError.noTokenizer(folder: source.url.path) }
+            tokens = tokenizer.encode(arguments.string("--prompt") ?? "", bos: tokenizer.addsBeginOfText)
         }
         guard tokens.count <= Self.maximumTokens else {
             throw CLIError.failure("the prompt has \(tokens.count) tokens; \(command ?? "trace") shows at most \(Self.maximumTokens)")
