@@ -38,7 +38,7 @@ struct QuantizeCLITests {
 
     @Test func badOptionsAndFilesAreOneLine() throws {
         let badType = try CLI.run(["quantize", "--model", Self.demo, "--type", "q4_k"])
-        #expect(badType.status == 2 && badType.stderr.contains("--type expects q8_0 or bf16, found 'q4_k'"))
+        #expect(badType.status == 2 && badType.stderr.contains("--type expects one of q8_0, q4_0, q4_1, bf16, found 'q4_k'"))
         let folder = try Fixtures.temporaryFolder("quantize-bad")
         let junk = folder.appendingPathComponent("junk.gguf")
         try Data("GGUF\u{3}\0\0\0 not really".utf8).write(to: junk)

@@ -141,24 +141,47 @@ struct GGUFTests {
         }
     }
 
-    /// A tensor of a type we do not compute with (Q4_K here) is named in the error, from
+    /// A tensor of a type we do not compute with (Q5_K here) is named in the error, from
     /// the tensor view and from binding the model.
     @Test func unsupportedTensorTypesAreNamed() throws {
         var header = Data("GGUF".utf8)
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { header.append(contentsOf: $0) } }
         func put(_ s: String) { put(UInt64(s.utf8.count)); header.append(contentsOf: Array(s.utf8)) }
         put(UInt32(3)); put(UInt64(1)); put(UInt64(0))
-        put("blk.0.attn_q.weight"); put(UInt32(2)); put(UInt64(256)); put(UInt64(4)); put(UInt32(12)); put(UInt64(0))
-        header.append(Data(count: 32 - header.count % 32 + 4 * 144))
-        let url = try Fixtures.temporaryFolder("gguf").appendingPathComponent("q4k.gguf")
+        put("blk.0.attn_q.weight"); put(UInt32(2)); put(UInt64(256)); put(UInt64(4)); put(UInt32(13)); put(UInt64(0))
+        header.append(Data(count: 32 - header.count % 32 + 4 * 176))
+        let url = try Fixtures.temporaryFolder("gguf").appendingPathComponent("q5k.gguf")
         try header.write(to: url)
         let file = try GGUFFile(url: url)
-        #expect(file.tensors.first?.type.description == "Q4_K")
-        #expect(throws: LoaderError.invalidTensor(file: "q4k.gguf", tensor: "blk.0.attn_q.weight",
-                                                  reason: "type Q4_K is not supported: expected F32, F16, BF16 or Q8_0")) {
+        #expect(file.tensors.first?.type.description == "Q5_K")
+        #expect(throws: LoaderError.invalidTensor(file: "q5k.gguf", tensor: "blk.0.attn_q.weight",
+                                                  reason: "type Q5_K is not supported: expected BF16, F16, F32, Q8_0, Q4_0, Q4_1, Q4_K or Q6_K")) {
             try file.tensor(named: "blk.0.attn_q.weight")
         }
         let params = ModelParams(dim: 256, nLayers: 1, nHeads: 4, vocabSize: 10)
         #expect(throws: LoaderError.self) { try ModelWeights(gguf: file, params: params) }
+    }
+}
+
+/// The K-quants' bit layout: Q4_K and Q6_K tensors of random bytes
+/// (Scripts/make_kquant_layout_fixture.py) dequantize exactly as `gguf.quants.dequantize` does.
+@Suite struct KQuantLayoutTests {
+    @Test(arguments: ["q4_k", "q6_k"])
+    func dequantizationEqualsGGUFsBitForBit(name: String) throws {
+        let file = try GGUFFile(url: Fixtures.url("gguf/kquant-layout.gguf"))
+        let quantized = try #require(try file.tensor(named: name))
+        let expected = try #require(try file.tensor(named: name + ".dequantized"))
+        #expect(quantized.dtype == (name == "q4_k" ? .q4_K : .q6_K))
+        #expect(quantized.shape == expected.shape)
+        #expect(quantized.floats().map(\.bitPattern) == expected.floats().map(\.bitPattern))
+    }
+
+    @Test func kQuantsAreReadButNotWritten() {
+        #expect(throws: TensorError.notWritable(dtype: .q4_K)) {
+            try Tensor([Float](repeating: 0, count: 256), shape: [1, 256], dtype: .q4_K)
+        }
+        #expect(throws: TensorError.partialBlock(shape: [1, 128], dtype: .q6_K)) {
+            try Tensor([Float](repeating: 0, count: 128), shape: [1, 128], dtype: .q6_K)
+        }
     }
 }

@@ -20,6 +20,10 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
     public static let q4_1 = GGMLType(rawValue: 3)
     /// `GGML_TYPE_Q8_0`
     public static let q8_0 = GGMLType(rawValue: 8)
+    /// `GGML_TYPE_Q4_K`
+    public static let q4_K = GGMLType(rawValue: 12)
+    /// `GGML_TYPE_Q6_K`
+    public static let q6_K = GGMLType(rawValue: 14)
     /// `GGML_TYPE_BF16`
     public static let bf16 = GGMLType(rawValue: 30)
 
@@ -36,6 +40,8 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
         case .q8_0: self = .q8_0
         case .q4_0: self = .q4_0
         case .q4_1: self = .q4_1
+        case .q4_K: self = .q4_K
+        case .q6_K: self = .q6_K
         case .bf16: self = .bf16
         }
     }

@@ -25,7 +25,7 @@
 /// lanes of `256 · level` (one unpack for eight), and the activation levels are stored as
 /// `Int16` in the matching order, so with SSE2 a block takes two loads, four unpacks, four
 /// multiply-adds and three adds, then one conversion to `Float`, one multiply by the two
-/// scales and one add (`blockSum`, `accumulate`); with AVX2 half of that. The factor 256
+/// scales and one add (`IntegerDot.levelSum`, `accumulate`); with AVX2 half of that. The factor 256
 /// is divided out of the activation scales in advance.
 ///
 /// Every output element is computed with the same operations in the same order whatever
@@ -42,8 +42,8 @@ enum QuantizedProduct<Format: BlockFormat> {
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
                     into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk) {
         let outFeatures = weights.shape[0], n = weights.shape[1]
-        let blocks = n / Format.blockSize
-        let rowBytes = blocks * Format.blockByteSize
+        let blocks = n / 32  // units of 32 weights, each with its scale (and offset)
+        let rowBytes = n / (32 * Format.unitsPerBlock) * Format.blockByteSize
         let base = weights.baseAddress
         x.prepareQuantized()
         let xq = UnsafePointer(x.quantized)
@@ -88,57 +88,6 @@ enum QuantizedProduct<Format: BlockFormat> {
         }
     }
 
-    /// 256 times the exact integer dot product of one weight block (at `block`: scale, then
-    /// 32 bytes) with one block of activation levels (`xq`, 64-byte aligned, in `times256`'s
-    /// order, see `SplitActivations.quantized`), as eight partial sums.
-    ///
-    /// Bounds: a lane adds 4 products of at most 256 · 128 · 127 in magnitude, under 2^24,
-    /// and every sum is a multiple of 256, so it is exact in `Int32` and again in `Float`.
-    @inline(__always)
-    static func blockSum(_ block: UnsafeRawPointer, _ xq: UnsafePointer<Int16>) -> SIMD8<Int32> {
-        // doc: q8-block-sum
-        let (w0, w1) = times256(Format.levels(block))
-        let x = UnsafeRawPointer(xq)
-        return pairedProducts(w0, x.load(as: SIMD16<Int16>.self))
-            &+ pairedProducts(w1, x.load(fromByteOffset: 32, as: SIMD16<Int16>.self))
-        // doc: end
-    }
-
-    /// Thirty-two signed bytes as two vectors of sixteen `Int16` lanes of `256 · byte`: each
-    /// byte becomes the high half of a lane whose low half is zero. The first vector holds
-    /// bytes 0-7 and 16-23, the second 8-15 and 24-31: the order in which `punpcklbw` and
-    /// `punpckhbw` interleave within each 16-byte half of a 32-byte AVX2 register, so the
-    /// same code is one instruction per vector there and two with SSE2. (Written as a sign
-    /// extension and a shift, the same lanes led the compiler to split and re-interleave
-    /// them around the multiply-adds, three times the instructions.)
-    @inline(__always)
-    static func times256(_ b: SIMD32<Int8>) -> (SIMD16<Int16>, SIMD16<Int16>) {
-        let first = SIMD32<Int8>(0, b[0], 0, b[1], 0, b[2], 0, b[3], 0, b[4], 0, b[5], 0, b[6], 0, b[7],
-                                 0, b[16], 0, b[17], 0, b[18], 0, b[19], 0, b[20], 0, b[21], 0, b[22], 0, b[23])
-        let second = SIMD32<Int8>(0, b[8], 0, b[9], 0, b[10], 0, b[11], 0, b[12], 0, b[13], 0, b[14], 0, b[15],
-                                  0, b[24], 0, b[25], 0, b[26], 0, b[27], 0, b[28], 0, b[29], 0, b[30], 0, b[31])
-        return (unsafeBitCast(first, to: SIMD16<Int16>.self), unsafeBitCast(second, to: SIMD16<Int16>.self))
-    }
-
-    /// `a[2i] · b[2i] + a[2i+1] · b[2i+1]` for i in 0..<8, in 32 bits: exactly `pmaddwd`
-    /// (two with SSE2, one with AVX2, fused into the accumulation with AVX-512 VNNI).
-    /// Written as a widening multiply of all lanes and a sum of the even and odd products,
-    /// the form the compiler recognizes however the operands are shared between tiles (a
-    /// lane-by-lane loop is recognized only when every operand has one use). The widening
-    /// is a lane loop because `SIMD16<Int32>(truncatingIfNeeded:)` is not inlined.
-    @inline(__always)
-    static func pairedProducts(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
-        let products = widen(a) &* widen(b)
-        return products.evenHalf &+ products.oddHalf
-    }
-
-    @inline(__always)
-    static func widen(_ a: SIMD16<Int16>) -> SIMD16<Int32> {
-        var r = SIMD16<Int32>()
-        for i in 0..<16 { r[i] = Int32(a[i]) }
-        return r
-    }
-
     #if SWIFTLLAMA_FMA
     /// With FMA (wide registers): eight lanes, converted and accumulated in one fused step.
     typealias Accumulator = SIMD8<Float>
@@ -154,18 +103,28 @@ enum QuantizedProduct<Format: BlockFormat> {
         var offsets: Float = 0
     }
 
-    /// `acc += Float(sum) · d_weight · (d_activation / 256)` (and `m_weight · s_activation`
-    /// with an offset): the floating-point steps of a block.
+    /// Where the block holding unit `b` (32 weights) of a row starts, in bytes.
     @inline(__always)
-    static func accumulate(_ acc: inout Sums, _ sum: SIMD8<Int32>, _ block: UnsafeRawPointer,
+    static func blockOffset(_ b: Int) -> Int {
+        (b / Format.unitsPerBlock) &* Format.blockByteSize
+    }
+
+    /// `acc += Float(Σ levels · activation levels) · d_weight · (d_activation / 256)` (and
+    /// `m_weight · s_activation` with an offset) for unit `b` of a row, whose block starts
+    /// at `block` and whose activation levels are at `x`: the integer sum, then the
+    /// floating-point steps.
+    @inline(__always)
+    static func accumulate(_ acc: inout Sums, _ block: UnsafeRawPointer, _ x: UnsafePointer<Int16>,
                            _ activations: ActivationScales, _ b: Int) {
-        let scale = Format.scale(of: block) * activations.d[b]
+        let unit = b % Format.unitsPerBlock
+        let sum = Format.unitSum(block, unit: unit, x)
+        let scale = Format.unitScale(block, unit: unit) * activations.d[b]
         #if SWIFTLLAMA_FMA
         acc.lanes.addProduct(SIMD8<Float>(sum), Accumulator(repeating: scale))
         #else
         acc.lanes += SIMD4<Float>(sum.lowHalf &+ sum.highHalf) * scale
         #endif
-        if Format.hasOffset { acc.offsets += Format.offset(of: block) * activations.s[b] }
+        if Format.hasOffset { acc.offsets += Format.unitOffset(block, unit: unit) * activations.s[b] }
     }
 
     /// The sum of the accumulator's lanes, always in the same order (halves first), then
@@ -213,11 +172,11 @@ enum QuantizedProduct<Format: BlockFormat> {
         let w0 = w, w1 = w + rowStride, w2 = w + 2 * rowStride, w3 = w + 3 * rowStride
         var a0 = Sums(), a1 = Sums(), a2 = Sums(), a3 = Sums()
         for b in 0..<blocks {
-            let offset = b &* Format.blockByteSize, x = xq + b &* Format.blockSize
-            accumulate(&a0, blockSum(w0 + offset, x), w0 + offset, xd, b)
-            accumulate(&a1, blockSum(w1 + offset, x), w1 + offset, xd, b)
-            accumulate(&a2, blockSum(w2 + offset, x), w2 + offset, xd, b)
-            accumulate(&a3, blockSum(w3 + offset, x), w3 + offset, xd, b)
+            let offset = blockOffset(b), x = xq + b &* 32
+            accumulate(&a0, w0 + offset, x, xd, b)
+            accumulate(&a1, w1 + offset, x, xd, b)
+            accumulate(&a2, w2 + offset, x, xd, b)
+            accumulate(&a3, w3 + offset, x, xd, b)
         }
         out[0] = total(a0)
         out[outStride] = total(a1)
@@ -231,8 +190,7 @@ enum QuantizedProduct<Format: BlockFormat> {
                        _ xd: ActivationScales) -> Float {
         var acc = Sums()
         for b in 0..<blocks {
-            let block = w + b &* Format.blockByteSize
-            accumulate(&acc, blockSum(block, xq + b &* Format.blockSize), block, xd, b)
+            accumulate(&acc, w + blockOffset(b), xq + b &* 32, xd, b)
         }
         return total(acc)
     }
@@ -249,11 +207,11 @@ enum QuantizedProduct<Format: BlockFormat> {
         var a00 = Sums(), a01 = Sums()
         var a10 = Sums(), a11 = Sums()
         for b in 0..<blocks {
-            let k0 = w + b &* Format.blockByteSize, k1 = k0 + rowBytes, xOffset = b &* Format.blockSize
-            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd, b)
-            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1, b)
-            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd, b)
-            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1, b)
+            let k0 = w + blockOffset(b), k1 = k0 + rowBytes, xOffset = b &* 32
+            accumulate(&a00, k0, xq + xOffset, xd, b)
+            accumulate(&a01, k0, xq1 + xOffset, xd1, b)
+            accumulate(&a10, k1, xq + xOffset, xd, b)
+            accumulate(&a11, k1, xq1 + xOffset, xd1, b)
         }
         out[0] = total(a00); out[outStride] = total(a01)
         out[1] = total(a10); out[outStride + 1] = total(a11)
@@ -271,16 +229,16 @@ enum QuantizedProduct<Format: BlockFormat> {
         var a00 = Sums(), a01 = Sums(), a10 = Sums(), a11 = Sums()
         var a20 = Sums(), a21 = Sums(), a30 = Sums(), a31 = Sums()
         for b in 0..<blocks {
-            let k0 = w + b &* Format.blockByteSize, k1 = k0 + rowBytes
-            let k2 = k1 + rowBytes, k3 = k2 + rowBytes, xOffset = b &* Format.blockSize
-            accumulate(&a00, blockSum(k0, xq + xOffset), k0, xd, b)
-            accumulate(&a01, blockSum(k0, xq1 + xOffset), k0, xd1, b)
-            accumulate(&a10, blockSum(k1, xq + xOffset), k1, xd, b)
-            accumulate(&a11, blockSum(k1, xq1 + xOffset), k1, xd1, b)
-            accumulate(&a20, blockSum(k2, xq + xOffset), k2, xd, b)
-            accumulate(&a21, blockSum(k2, xq1 + xOffset), k2, xd1, b)
-            accumulate(&a30, blockSum(k3, xq + xOffset), k3, xd, b)
-            accumulate(&a31, blockSum(k3, xq1 + xOffset), k3, xd1, b)
+            let k0 = w + blockOffset(b), k1 = k0 + rowBytes
+            let k2 = k1 + rowBytes, k3 = k2 + rowBytes, xOffset = b &* 32
+            accumulate(&a00, k0, xq + xOffset, xd, b)
+            accumulate(&a01, k0, xq1 + xOffset, xd1, b)
+            accumulate(&a10, k1, xq + xOffset, xd, b)
+            accumulate(&a11, k1, xq1 + xOffset, xd1, b)
+            accumulate(&a20, k2, xq + xOffset, xd, b)
+            accumulate(&a21, k2, xq1 + xOffset, xd1, b)
+            accumulate(&a30, k3, xq + xOffset, xd, b)
+            accumulate(&a31, k3, xq1 + xOffset, xd1, b)
         }
         out[0] = total(a00); out[outStride] = total(a01)
         out[1] = total(a10); out[outStride + 1] = total(a11)
@@ -299,5 +257,59 @@ struct ActivationScales {
     @inline(__always)
     static func + (scales: ActivationScales, blocks: Int) -> ActivationScales {
         ActivationScales(d: scales.d + blocks, s: scales.s + blocks)
+    }
+}
+
+/// The integer arithmetic of the block kernels, shared by every format.
+enum IntegerDot {
+    /// 256 times the exact integer dot product of 32 weight levels with one block of
+    /// activation levels (`xq`, 64-byte aligned, in `times256`'s order, see
+    /// `SplitActivations.quantized`), as eight partial sums.
+    ///
+    /// Bounds: a lane adds 4 products of at most 256 · 128 · 127 in magnitude, under 2^24,
+    /// and every sum is a multiple of 256, so it is exact in `Int32` and again in `Float`.
+    @inline(__always)
+    static func levelSum(_ levels: SIMD32<Int8>, _ xq: UnsafePointer<Int16>) -> SIMD8<Int32> {
+        // doc: q8-block-sum
+        let (w0, w1) = times256(levels)
+        let x = UnsafeRawPointer(xq)
+        return pairedProducts(w0, x.load(as: SIMD16<Int16>.self))
+            &+ pairedProducts(w1, x.load(fromByteOffset: 32, as: SIMD16<Int16>.self))
+        // doc: end
+    }
+
+    /// Thirty-two signed bytes as two vectors of sixteen `Int16` lanes of `256 · byte`: each
+    /// byte becomes the high half of a lane whose low half is zero. The first vector holds
+    /// bytes 0-7 and 16-23, the second 8-15 and 24-31: the order in which `punpcklbw` and
+    /// `punpckhbw` interleave within each 16-byte half of a 32-byte AVX2 register, so the
+    /// same code is one instruction per vector there and two with SSE2. (Written as a sign
+    /// extension and a shift, the same lanes led the compiler to split and re-interleave
+    /// them around the multiply-adds, three times the instructions.)
+    @inline(__always)
+    static func times256(_ b: SIMD32<Int8>) -> (SIMD16<Int16>, SIMD16<Int16>) {
+        let first = SIMD32<Int8>(0, b[0], 0, b[1], 0, b[2], 0, b[3], 0, b[4], 0, b[5], 0, b[6], 0, b[7],
+                                 0, b[16], 0, b[17], 0, b[18], 0, b[19], 0, b[20], 0, b[21], 0, b[22], 0, b[23])
+        let second = SIMD32<Int8>(0, b[8], 0, b[9], 0, b[10], 0, b[11], 0, b[12], 0, b[13], 0, b[14], 0, b[15],
+                                  0, b[24], 0, b[25], 0, b[26], 0, b[27], 0, b[28], 0, b[29], 0, b[30], 0, b[31])
+        return (unsafeBitCast(first, to: SIMD16<Int16>.self), unsafeBitCast(second, to: SIMD16<Int16>.self))
+    }
+
+    /// `a[2i] · b[2i] + a[2i+1] · b[2i+1]` for i in 0..<8, in 32 bits: exactly `pmaddwd`
+    /// (two with SSE2, one with AVX2, fused into the accumulation with AVX-512 VNNI).
+    /// Written as a widening multiply of all lanes and a sum of the even and odd products,
+    /// the form the compiler recognizes however the operands are shared between tiles (a
+    /// lane-by-lane loop is recognized only when every operand has one use). The widening
+    /// is a lane loop because `SIMD16<Int32>(truncatingIfNeeded:)` is not inlined.
+    @inline(__always)
+    static func pairedProducts(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+        let products = widen(a) &* widen(b)
+        return products.evenHalf &+ products.oddHalf
+    }
+
+    @inline(__always)
+    static func widen(_ a: SIMD16<Int16>) -> SIMD16<Int32> {
+        var r = SIMD16<Int32>()
+        for i in 0..<16 { r[i] = Int32(a[i]) }
+        return r
     }
 }

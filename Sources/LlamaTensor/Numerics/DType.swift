@@ -23,6 +23,12 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// GGML's Q4_1: blocks of 32 four-bit levels with an f16 scale and minimum (20 bytes, 5
     /// bits per weight). See `Q4_1`.
     case q4_1
+    /// GGML's Q4_K: super-blocks of 256 weights in eight units with 6-bit scales and mins
+    /// (144 bytes, 4.5 bits per weight). Read only. See `Q4_K`.
+    case q4_K
+    /// GGML's Q6_K: super-blocks of 256 six-bit weights with sixteen 8-bit scales (210
+    /// bytes, 6.56 bits per weight). Read only. See `Q6_K`.
+    case q6_K
 
     /// The block format of a quantized type, nil for the plain types.
     @inlinable
@@ -32,6 +38,8 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         case .q8_0: return Q8_0.self
         case .q4_0: return Q4_0.self
         case .q4_1: return Q4_1.self
+        case .q4_K: return Q4_K.self
+        case .q6_K: return Q6_K.self
         }
     }
 
@@ -42,6 +50,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         switch self {
         case .bf16, .f16, .f32: return 1
         case .q8_0, .q4_0, .q4_1: return 32
+        case .q4_K, .q6_K: return 256
         }
     }
 
@@ -54,6 +63,8 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         case .q8_0: return Q8_0.blockByteSize
         case .q4_0: return Q4_0.blockByteSize
         case .q4_1: return Q4_1.blockByteSize
+        case .q4_K: return Q4_K.blockByteSize
+        case .q6_K: return Q6_K.blockByteSize
         }
     }
 

@@ -12,28 +12,34 @@
 /// Quantizing divides by `d = x_max / −8`, where `x_max` is the element of largest
 /// magnitude (with its sign): that element becomes level −8 (stored 0), and the others
 /// round to the nearest of 16 levels. 4.5 bits per weight.
-public enum Q4_0: BlockFormat {
+public enum Q4_0: SingleUnitFormat {
+    /// `.q4_0`.
     public static var dtype: DType { .q4_0 }
+    /// The scale and 16 bytes of nibbles.
     public static var blockByteSize: Int { 18 }
+    /// Symmetric around 0 (after subtracting 8 from each level).
     public static var hasOffset: Bool { false }
 
+    /// The 32 nibbles minus 8.
     @inlinable
     public static func levels(_ block: UnsafeRawPointer) -> SIMD32<Int8> {
         nibbles(block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)) &- 8
     }
 
+    /// The f16 scale `d`.
     @inlinable
     public static func scale(of block: UnsafeRawPointer) -> Float {
         Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
     }
 
+    /// 0: symmetric.
     @inlinable
     public static func offset(of block: UnsafeRawPointer) -> Float { 0 }
 
     /// As `gguf.quants.Q4_0.quantize_blocks`: `d = x_max / −8` (the first element of
     /// largest magnitude), `q = trunc(x · (1/d) + 8.5)` clipped to 0...15, all in `Float`,
     /// then `d` stored as f16.
-    public static func quantizeBlock(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
+    public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
         var largest: Float = 0
         for i in 0..<32 where abs(x[i]) > abs(largest) { largest = x[i] }
         let d = largest / -8

@@ -10,21 +10,27 @@
 ///
 /// `m` is the block's minimum and `d = (max − min) / 15`, so the 16 levels span the block's
 /// range exactly: better than Q4_0 for blocks that are not centered on 0. 5 bits per weight.
-public enum Q4_1: BlockFormat {
+public enum Q4_1: SingleUnitFormat {
+    /// `.q4_1`.
     public static var dtype: DType { .q4_1 }
+    /// The scale and the minimum and 16 bytes of nibbles.
     public static var blockByteSize: Int { 20 }
+    /// Each block adds its minimum.
     public static var hasOffset: Bool { true }
 
+    /// The 32 nibbles.
     @inlinable
     public static func levels(_ block: UnsafeRawPointer) -> SIMD32<Int8> {
         nibbles(block.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
     }
 
+    /// The f16 scale `d`.
     @inlinable
     public static func scale(of block: UnsafeRawPointer) -> Float {
         Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
     }
 
+    /// The f16 minimum `m`.
     @inlinable
     public static func offset(of block: UnsafeRawPointer) -> Float {
         Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
@@ -33,7 +39,7 @@ public enum Q4_1: BlockFormat {
     /// As `gguf.quants.Q4_1.quantize_blocks`: `d = (max − min) / 15`,
     /// `q = trunc((x − min) · (1/d) + 0.5)` clipped to 0...15, all in `Float`, then `d`
     /// and `min` stored as f16.
-    public static func quantizeBlock(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
+    public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
         var low = x[0], high = x[0]
         for i in 1..<32 {
             low = min(low, x[i])

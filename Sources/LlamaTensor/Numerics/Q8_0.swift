@@ -18,10 +18,10 @@ public enum Q8_0 {
     /// Bytes per block: a 2-byte scale and 32 one-byte values.
     public static let blockByteSize = 34
 
-    /// Quantizes `blockSize` floats into one 34-byte block at `out`, exactly as the `gguf`
+    /// Quantizes 32 floats into one 34-byte block at `out`, exactly as the `gguf`
     /// package's `quantize(..., Q8_0)` does: `d = max|x| / 127` (in f32), `q = round(x · (1/d))`
     /// with halves rounded away from zero, then `d` stored as f16.
-    public static func quantizeBlock(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
+    public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
         // doc: quantize-block
         var amax: Float = 0
         for i in 0..<blockSize { amax = max(amax, abs(x[i])) }
@@ -42,23 +42,6 @@ public enum Q8_0 {
         let r = v.rounded(.toNearestOrAwayFromZero)
         if r >= -127 && r <= 127 { return Int16(r) }
         return r > 127 ? 127 : (r < -127 ? -127 : 0)
-    }
-
-    /// Quantizes `count` floats (a multiple of `blockSize`) into `count / 32` blocks.
-    public static func quantize(_ x: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawPointer) {
-        precondition(x.count % blockSize == 0, "\(x.count) elements is not a whole number of Q8_0 blocks")
-        guard let base = x.baseAddress else { return }
-        for b in 0..<(x.count / blockSize) {
-            quantizeBlock(base + b * blockSize, into: out + b * blockByteSize)
-        }
-    }
-
-    /// Element `index` of the Q8_0 data starting at `blocks`, as a `Float`.
-    @inlinable
-    public static func element(_ blocks: UnsafeRawPointer, _ index: Int) -> Float {
-        let block = blocks + (index / blockSize) * blockByteSize
-        let q = block.load(fromByteOffset: 2 + index % blockSize, as: Int8.self)
-        return scale(of: block) * Float(q)
     }
 
     /// The scale `d` of the block at `block`, widened from f16.

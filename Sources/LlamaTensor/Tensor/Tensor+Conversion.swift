@@ -21,7 +21,7 @@ extension Tensor {
             for i in 0..<width {
                 out[i] = base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
             }
-        case .q8_0, .q4_0, .q4_1:
+        case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
             dtype.blockFormat?.widen(base, count: width, into: out)
         }
     }
@@ -33,6 +33,7 @@ extension Tensor {
     ///   whole blocks.
     public func encode(as target: DType, into out: UnsafeMutableRawBufferPointer) throws {
         try Self.checkBlocks(shape, target)
+        try Self.checkWritable(target)
         let width = shape.rank == 0 ? 1 : shape[shape.rank - 1]
         precondition(out.count == target.byteCount(elements: elementCount), "output of \(out.count) bytes for \(shape) \(target)")
         guard width > 0, let outBase = out.baseAddress else { return }
@@ -53,7 +54,7 @@ extension Tensor {
                 for i in 0..<width {
                     destination.storeBytes(of: Float16(row[i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
-            case .q8_0, .q4_0, .q4_1:
+            case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
                 target.blockFormat?.quantize(UnsafeBufferPointer(start: row, count: width), into: destination)
             }
         }

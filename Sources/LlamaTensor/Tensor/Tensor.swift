@@ -58,15 +58,16 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Creates an owned tensor holding `values`, stored as `dtype` (rounded to nearest even
-    /// for `bf16` and `f16`, quantized block by block for `q8_0`).
+    /// for `bf16` and `f16`, quantized block by block for the block formats).
     /// - Throws: `TensorError.elementCountMismatch` when `values.count` is not the shape's
-    ///   element count; `TensorError.partialBlock` when a `q8_0` shape's last axis is not a
-    ///   multiple of 32.
+    ///   element count; `TensorError.partialBlock` when a block format's shape has a last
+    ///   axis that is not a whole number of blocks; `.notWritable` for the K-quants.
     public init(_ values: [Float], shape: Shape, dtype: DType = .f32) throws {
         guard values.count == shape.elementCount else {
             throw TensorError.elementCountMismatch(shape: shape, count: values.count)
         }
         try Self.checkBlocks(shape, dtype)
+        try Self.checkWritable(dtype)
         self.init(zeros: shape, dtype: dtype)
         let base = storage.mutableBaseAddress
         switch dtype {
@@ -78,8 +79,8 @@ public struct Tensor: @unchecked Sendable {
         case .f16:
             let out = base.assumingMemoryBound(to: UInt16.self)
             for (i, v) in values.enumerated() { out[i] = Self.float16Bits(v) }
-        case .q8_0, .q4_0, .q4_1:
-            values.withUnsafeBufferPointer { dtype.blockFormat?.quantize($0, into: base) }
+        case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
+            values.withUnsafeBufferPointer { _ = dtype.blockFormat?.quantize($0, into: base) }
         }
     }
 
@@ -132,7 +133,7 @@ public struct Tensor: @unchecked Sendable {
             return BFloat16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)).floatValue
         case .f16:
             return Float(Float16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
-        case .q8_0, .q4_0, .q4_1:
+        case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
             return dtype.blockFormat?.element(baseAddress, index) ?? .nan
         }
     }
@@ -166,6 +167,11 @@ public struct Tensor: @unchecked Sendable {
         }
     }
 
+    /// Throws `TensorError.notWritable` for a format only llama.cpp's quantizer writes.
+    public static func checkWritable(_ dtype: DType) throws {
+        if dtype == .q4_K || dtype == .q6_K { throw TensorError.notWritable(dtype: dtype) }
+    }
+
     private static func float16Bits(_ value: Float) -> UInt16 {
         #if arch(x86_64) || arch(arm64)
         return Float16(value).bitPattern
@@ -183,6 +189,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     case elementCountMismatch(shape: Shape, count: Int)
     /// A block type (`q8_0`) with a last axis that is not a whole number of blocks.
     case partialBlock(shape: Shape, dtype: DType)
+    /// Values were to be quantized into a format this package reads but does not write.
+    case notWritable(dtype: DType)
 
     /// One line naming what went wrong, with the values involved.
     public var description: String {
@@ -193,6 +201,8 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
             return "shape \(shape) holds \(shape.elementCount) elements, found \(count)"
         case let .partialBlock(shape, dtype):
             return "\(dtype) tensor \(shape): its last axis must be a multiple of \(dtype.blockSize)"
+        case let .notWritable(dtype):
+            return "\(dtype) is read here but not written: llama.cpp's llama-quantize writes it"
         }
     }
 }
