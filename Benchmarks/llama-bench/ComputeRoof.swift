@@ -55,7 +55,7 @@ enum ComputeRoof {
     }
 
     /// One multiply-add the way the kernels do it: fused in FMA builds, a multiply and an
-    /// add otherwise (see `pairProduct` in MatrixProduct.swift).
+    /// add otherwise (see `pairProduct` in VectorArithmetic.swift).
     @inline(__always)
     static func step<V: SIMD>(_ a: V, _ m: V, _ c: V) -> V where V.Scalar == Float {
         #if SWIFTLLAMA_FMA
