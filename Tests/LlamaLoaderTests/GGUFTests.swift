@@ -185,3 +185,31 @@ struct GGUFTests {
         }
     }
 }
+
+/// Tensors quantized by llama.cpp's own quantizer (`ggml_quantize_chunk`,
+/// Scripts/make_kquant_fixtures.py): every format dequantizes bit for bit as gguf does, and
+/// the formats this package writes quantize the same source to the same bytes.
+@Suite struct LlamaCppQuantizedTests {
+    static let file = Result { try GGUFFile(url: Fixtures.url("gguf/kquants.gguf")) }
+
+    @Test(arguments: ["a", "b"])
+    func everyFormatDequantizesAsGGUFDoes(source: String) throws {
+        let file = try Self.file.get()
+        for type in ["q4_0", "q4_1", "q8_0", "q4_k", "q6_k"] {
+            let quantized = try #require(try file.tensor(named: "\(source).\(type)"))
+            let expected = try #require(try file.tensor(named: "\(source).\(type).dequantized"))
+            #expect(quantized.floats().map(\.bitPattern) == expected.floats().map(\.bitPattern), "\(source).\(type)")
+        }
+    }
+
+    @Test(arguments: ["a", "b"])
+    func ourQuantizerWritesLlamaCppsBytes(source: String) throws {
+        let file = try Self.file.get()
+        let values = try #require(try file.tensor(named: "source.\(source)"))
+        for (type, dtype) in [("q4_0", DType.q4_0), ("q4_1", .q4_1), ("q8_0", .q8_0)] {
+            let theirs = try #require(try file.tensor(named: "\(source).\(type)"))
+            let ours = try Tensor(values.floats(), shape: values.shape, dtype: dtype)
+            #expect(Array(ours.rawBytes) == Array(theirs.rawBytes), "\(source).\(type)")
+        }
+    }
+}
