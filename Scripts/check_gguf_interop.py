@@ -111,6 +111,8 @@ def main():
                 if list(reversed([int(d) for d in tensor.shape])) != shape:
                     fail(f"{kind} {name}: expected shape {shape} (outermost first), found ne {list(tensor.shape)}")
                 want = gguf.GGMLQuantizationType.F32 if len(shape) == 1 else KINDS[kind]
+                if kind in ("q4_0", "q4_1") and name in ("token_embd.weight", "output.weight"):
+                    want = gguf.GGMLQuantizationType.Q8_0  # 4-bit files keep the head in Q8_0
                 if tensor.tensor_type != want:
                     fail(f"{kind} {name}: expected type {want.name}, found {tensor.tensor_type.name}")
             if len(shape) == 2:
@@ -119,6 +121,8 @@ def main():
                 for kind, qtype in KINDS.items():
                     if kind == "bf16":
                         continue
+                    if kind in ("q4_0", "q4_1") and name in ("token_embd.weight", "output.weight"):
+                        qtype = gguf.GGMLQuantizationType.Q8_0
                     ours = np.asarray(by_name[kind][name].data).view(np.uint8).reshape(-1)
                     theirs = gguf.quants.quantize(floats, qtype).reshape(-1)
                     if not np.array_equal(ours, theirs):

@@ -131,7 +131,7 @@ enum Help {
     Writes the model as a GGUF file (the format of llama.cpp) with every matrix as Q8_0,
     blocks of 32 int8 weights sharing one f16 scale, about 1.06 bytes per weight; as Q4_0
     (4-bit levels and a scale, 0.56 bytes) or Q4_1 (4-bit levels, a scale and a minimum,
-    0.63 bytes); or as bf16. Norm weights stay f32; the tokenizer goes in as
+    0.63 bytes), keeping the embedding table and output head in Q8_0; or as bf16. Norm weights stay f32; the tokenizer goes in as
     tokenizer.ggml.* (a GGUF model's keys are copied). The file runs here with
     --model FILE.gguf and in llama.cpp.
 
