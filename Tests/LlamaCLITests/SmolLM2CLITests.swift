@@ -99,6 +99,39 @@ import Testing
         #expect(Double(agreements) >= 0.95 * Double(positions), "\(agreements) of \(positions)")
     }
 
+    struct LlamaCpp: Decodable {
+        struct Greedy: Decodable {
+            struct Run: Decodable { let ids: [Int32] }
+            let name: String
+            let Q4_1: Run
+            let F32: Run
+        }
+        let greedy: [Greedy]
+    }
+
+    /// The same prompts through llama.cpp (Scripts/make_llamacpp_smollm2.py): on the F32
+    /// file its greedy tokens are ours up to our stop at <|im_end|> (llama.cpp runs on to
+    /// 24); on the Q4_1 file, where both quantize activations (llama.cpp as Q8_1 blocks,
+    /// with an f16 KV cache), the first 7 tokens agree in every case (measured: 7 to 24).
+    @Test func greedyAgreesWithLlamaCpp() throws {
+        let llamaCpp = try JSONDecoder().decode(LlamaCpp.self, from: Data(contentsOf: Fixtures.url("smollm2/llamacpp.json")))
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("smollm2/reference.json")))
+        #expect(llamaCpp.greedy.map(\.name) == reference.cases.map(\.name))
+        for (theirs, item) in zip(llamaCpp.greedy, reference.cases) {
+            for (file, url, agreed) in [("F32", SmolLM2.f32URL, Int.max), ("Q4_1", SmolLM2.quantizedURL, 7)] {
+                let result = try Self.run([
+                    "generate", "--model", try SmolLM2.require(url).path,
+                    "--prompt-tokens", item.prompt_ids.map(String.init).joined(separator: ","),
+                    "--temperature", "0", "--max-tokens", "24", "--format", "json",
+                ])
+                let ids = try result.jsonLines().compactMap { ($0["id"] as? Int).map(Int32.init) }
+                let expected = file == "F32" ? theirs.F32.ids : theirs.Q4_1.ids
+                let compared = min(ids.count, agreed)
+                #expect(Array(ids.prefix(compared)) == Array(expected.prefix(compared)), "\(item.name) \(file)")
+            }
+        }
+    }
+
     /// The chat command detects ChatML from the file's template, adds its default system
     /// message, answers, and stops at `<|im_end|>`.
     @Test func chatAnswersAndStopsAtTheEndOfItsTurn() throws {

@@ -69,6 +69,36 @@ import TestSupport
         }
     }
 
+    struct LlamaCppTokens: Decodable {
+        struct Tokenize: Decodable {
+            struct Case: Decodable {
+                let text: String
+                let ids: [Int32]
+            }
+            let texts_differing_from_hf: [String]
+            let cases: [Case]
+        }
+        let tokenize: Tokenize
+    }
+
+    /// llama.cpp's llama-tokenize on the same texts agrees, except on the two texts where a
+    /// byte with no token sits between bytes that merge: there llama.cpp keeps it as a
+    /// barrier (".." twice) and Hugging Face, followed here, merges across it ("....").
+    @Test func textEncodesAsLlamaCppExceptAcrossMissingBytes() throws {
+        let (tokenizer, _) = try Self.tokenizer()
+        let llamaCpp = try Self.fixture("llamacpp.json", as: LlamaCppTokens.self).tokenize
+        #expect(llamaCpp.texts_differing_from_hf == ["..\u{4}..", "!!\u{4}!!"])
+        #expect(llamaCpp.cases.count > 50)
+        for item in llamaCpp.cases {
+            let ours = tokenizer.encode(item.text)
+            if llamaCpp.texts_differing_from_hf.contains(item.text) {
+                #expect(ours != item.ids && ours.count < item.ids.count, "\(item.text.debugDescription)")
+            } else {
+                #expect(ours == item.ids, "\(item.text.debugDescription)")
+            }
+        }
+    }
+
     /// A byte with no token of its own is dropped, and its neighbours merge across it, as
     /// Hugging Face's BPE does: "..\u{4}.." is one token "....".
     @Test func bytesWithoutATokenAreDropped() throws {
