@@ -146,7 +146,8 @@ extension Q8_0: SingleUnitFormat {
 /// the high nibbles elements 16-31 (`block_q4_0` in ggml-common.h).
 @inlinable
 func nibbles(_ bytes: SIMD16<UInt8>) -> SIMD32<Int8> {
-    let low = SIMD16<Int8>(truncatingIfNeeded: bytes & 0x0F)
-    let high = SIMD16<Int8>(truncatingIfNeeded: bytes &>> 4)
-    return SIMD32(lowHalf: low, highHalf: high)
+    let low = bytes & SIMD16(repeating: 0x0F)
+    let high = bytes &>> SIMD16(repeating: 4)
+    // Same-width reinterpretation: every nibble fits either type.
+    return unsafeBitCast(SIMD32(lowHalf: low, highHalf: high), to: SIMD32<Int8>.self)
 }

@@ -36,7 +36,8 @@ public enum Q4_K: BlockFormat {
     @inline(__always)
     static func levels(_ block: UnsafeRawPointer, unit j: Int) -> SIMD32<Int8> {
         let bytes = block.loadUnaligned(fromByteOffset: 16 + 32 * (j / 2), as: SIMD32<UInt8>.self)
-        return SIMD32<Int8>(truncatingIfNeeded: j % 2 == 0 ? bytes & 0x0F : bytes &>> 4)
+        let levels = j % 2 == 0 ? bytes & SIMD32(repeating: 0x0F) : bytes &>> SIMD32(repeating: 4)
+        return unsafeBitCast(levels, to: SIMD32<Int8>.self)
     }
 
     @inline(__always)
@@ -110,9 +111,10 @@ public enum Q6_K: BlockFormat {
         let h = u / 4, k = u % 4
         let low = block.loadUnaligned(fromByteOffset: 64 * h + 32 * (k % 2), as: SIMD32<UInt8>.self)
         let high = block.loadUnaligned(fromByteOffset: 128 + 32 * h, as: SIMD32<UInt8>.self)
-        let nibble = k < 2 ? low & 0x0F : low &>> 4
-        let top = (high &>> UInt8(2 * k)) & 0x03
-        return SIMD32<Int8>(truncatingIfNeeded: nibble | top &<< 4) &- 32
+        // Vector operands throughout: scalar-broadcast SIMD operators are not always inlined.
+        let nibble = k < 2 ? low & SIMD32(repeating: 0x0F) : low &>> SIMD32(repeating: 4)
+        let top = (high &>> SIMD32(repeating: UInt8(2 * k))) & SIMD32(repeating: 0x03)
+        return unsafeBitCast(nibble | top &<< SIMD32(repeating: 4), to: SIMD32<Int8>.self) &- SIMD32(repeating: 32)
     }
 
     /// The two scales of unit `u` (for its weights 0-15 and 16-31).
