@@ -23,8 +23,8 @@ public enum Q4_0: SingleUnitFormat {
     /// The 32 nibbles minus 8.
     @inlinable
     public static func levels(_ block: UnsafeRawPointer) -> SIMD32<Int8> {
-        // A vector operand, not `&- 8`: the scalar-broadcast operator is not inlined here,
-        // and decode ran 35 times slower with it.
+        // A vector operand, not `&- 8`: the scalar-broadcast operator is not inlined, and
+        // this runs once per 32 weights of every matrix product.
         nibbles(block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)) &- SIMD32(repeating: 8)
     }
 
