@@ -60,27 +60,30 @@ enum ModelBenchmark {
         return try ModelWeights(params: params, source: "random weights") { tensors[$0] }
     }
 
-    /// The same weights with every matrix quantized to Q8_0 (norms unchanged), as
-    /// `llama-cli quantize` would write them; quantized on all cores.
-    static func quantized(_ weights: ModelWeights, _ params: ModelParams, pool: ThreadPool) throws -> ModelWeights {
+    /// The same weights with every matrix quantized to `dtype` (norms unchanged; with the
+    /// 4-bit types the embedding table and output head in Q8_0), as `llama-cli quantize`
+    /// would write them; quantized on all cores.
+    static func quantized(_ weights: ModelWeights, _ params: ModelParams, to type: GGUFExport.WeightType,
+                          pool: ThreadPool) throws -> ModelWeights {
         var tensors: [String: Tensor] = [:]
         for (name, source) in weights.namedTensors {
             guard source.shape.rank == 2 else {
                 tensors[name] = source
                 continue
             }
-            let q = Tensor(zeros: source.shape, dtype: .q8_0)
+            let dtype = type.dtype(for: name)
+            let q = Tensor(zeros: source.shape, dtype: dtype)
             let base = q.storage.mutableBaseAddress
-            let rowBytes = DType.q8_0.byteCount(elements: source.shape[1])
+            let rowBytes = dtype.byteCount(elements: source.shape[1])
             pool.parallelFor(source.shape[0], granularity: 64) { rows in
                 for r in rows {
                     // Cannot fail: the benchmark shapes are whole blocks.
-                    try? source[r].encode(as: .q8_0, into: UnsafeMutableRawBufferPointer(start: base + r * rowBytes, count: rowBytes))
+                    try? source[r].encode(as: dtype, into: UnsafeMutableRawBufferPointer(start: base + r * rowBytes, count: rowBytes))
                 }
             }
             tensors[name] = q
         }
-        return try ModelWeights(params: params, source: "random weights, q8_0") { tensors[$0] }
+        return try ModelWeights(params: params, source: "random weights, \(type.rawValue)") { tensors[$0] }
     }
 
     struct Result: Encodable {

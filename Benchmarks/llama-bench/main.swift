@@ -2,7 +2,7 @@
 //
 //   swift run -c release llama-bench kernels [--threads N]
 //   swift run -c release llama-bench open --model FILE.pth
-//   swift run -c release llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|both] | --model DIR|FILE.gguf] [--threads N]
+//   swift run -c release llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|q4_0|q4_1,... | both] | --model DIR|FILE.gguf] [--threads N]
 //                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
 //                                          [--rounds 3]
 //
@@ -32,7 +32,7 @@ struct KernelReport: Encodable {
 let usageText = """
 usage: llama-bench kernels [--threads N]
        llama-bench open --model FILE.pth
-       llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|both] | --model DIR|FILE.gguf] [--threads N]
+       llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|q4_0|q4_1,... | both] | --model DIR|FILE.gguf] [--threads N]
                          [--prompt-tokens N] [--positions P,P,...] [--steps N] [--rounds N]
 
 """
@@ -75,7 +75,7 @@ do {
     switch mode {
     case "kernels":
         let bandwidth = Bandwidth.measureRead(pool: pool)
-        let results = [DType.bf16, .f16, .q8_0].flatMap { dtype in
+        let results = [DType.bf16, .f16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K].flatMap { dtype in
             [(2048, 8192), (8192, 2048)].map { rows, cols in
                 KernelBenchmark.matrixVector(rows: rows, cols: cols, dtype: dtype, pool: pool, bandwidth: bandwidth)
             }
@@ -103,15 +103,21 @@ do {
         } else {
             let shape = options["--shape"] ?? "1b"
             guard let params = ModelBenchmark.params(shape: shape) else { fail("unknown shape \(shape)") }
-            let type = options["--type"] ?? "bf16"
-            guard ["bf16", "q8_0", "both"].contains(type) else { fail("--type expects bf16, q8_0 or both, found \(type)") }
-            let weights = try ModelBenchmark.randomWeights(params, tiedOutput: shape == "1b" || shape == "3b", pool: pool)
-            if type != "q8_0" {
-                models.append((shape, { try Transformer(weights: weights, params: params, contextLength: context, threadCount: threads) }))
+            // A comma-separated list of types; "both" is bf16,q8_0.
+            let list = (options["--type"] ?? "bf16").replacingOccurrences(of: "both", with: "bf16,q8_0")
+            let types = list.split(separator: ",").map(String.init)
+            for type in types where GGUFExport.WeightType(rawValue: type) == nil {
+                fail("--type expects bf16, q8_0, q4_0, q4_1 (comma-separated) or both, found \(type)")
             }
-            if type != "bf16" {
-                let q8 = try ModelBenchmark.quantized(weights, params, pool: pool)
-                models.append(("\(shape) q8_0", { try Transformer(weights: q8, params: params, contextLength: context, threadCount: threads) }))
+            let weights = try ModelBenchmark.randomWeights(params, tiedOutput: shape == "1b" || shape == "3b", pool: pool)
+            for type in types {
+                guard let weightType = GGUFExport.WeightType(rawValue: type) else { continue }
+                if weightType == .bf16 {
+                    models.append((shape, { try Transformer(weights: weights, params: params, contextLength: context, threadCount: threads) }))
+                } else {
+                    let quantized = try ModelBenchmark.quantized(weights, params, to: weightType, pool: pool)
+                    models.append(("\(shape) \(type)", { try Transformer(weights: quantized, params: params, contextLength: context, threadCount: threads) }))
+                }
             }
         }
         let computeRoof = ComputeRoof.measure(pool: pool)

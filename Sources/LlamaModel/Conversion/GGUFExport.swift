@@ -23,7 +23,8 @@ public enum GGUFExport {
         /// Every matrix as bf16 (Meta's own precision); norms stay f32.
         case bf16
 
-        var dtype: DType {
+        /// The element type of the matrices (see `dtype(for:)` for the exceptions).
+        public var dtype: DType {
             switch self {
             case .q8_0: return .q8_0
             case .q4_0: return .q4_0
@@ -34,7 +35,7 @@ public enum GGUFExport {
 
         /// The type of the matrix `key`: `dtype`, except that the 4-bit types keep the
         /// embedding table and the output head in Q8_0.
-        func dtype(for key: String) -> DType {
+        public func dtype(for key: String) -> DType {
             let isHead = key == CheckpointKeys.tokEmbeddings || key == CheckpointKeys.output
             return isHead && (self == .q4_0 || self == .q4_1) ? .q8_0 : dtype
         }

@@ -28,16 +28,25 @@ public enum Q4_K: BlockFormat {
     @inline(__always)
     static func scaleAndMin(_ block: UnsafeRawPointer, _ j: Int) -> (scale: UInt8, min: UInt8) {
         let s = block + 4
-        func byte(_ i: Int) -> UInt8 { s.load(fromByteOffset: i, as: UInt8.self) }
-        if j < 4 { return (byte(j) & 63, byte(j + 4) & 63) }
-        return ((byte(j + 4) & 0x0F) | ((byte(j - 4) >> 2) & 0x30), (byte(j + 4) >> 4) | ((byte(j) >> 2) & 0x30))
+        if j < 4 {
+            return (s.load(fromByteOffset: j, as: UInt8.self) & 63, s.load(fromByteOffset: j + 4, as: UInt8.self) & 63)
+        }
+        let low = s.load(fromByteOffset: j + 4, as: UInt8.self)
+        let scaleHigh = s.load(fromByteOffset: j - 4, as: UInt8.self), minHigh = s.load(fromByteOffset: j, as: UInt8.self)
+        return ((low & 0x0F) | ((scaleHigh >> 2) & 0x30), (low >> 4) | ((minHigh >> 2) & 0x30))
     }
 
     @inline(__always)
     static func levels(_ block: UnsafeRawPointer, unit j: Int) -> SIMD32<Int8> {
-        let bytes = block.loadUnaligned(fromByteOffset: 16 + 32 * (j / 2), as: SIMD32<UInt8>.self)
-        let levels = j % 2 == 0 ? bytes & SIMD32(repeating: 0x0F) : bytes &>> SIMD32(repeating: 4)
-        return unsafeBitCast(levels, to: SIMD32<Int8>.self)
+        // Low nibbles for even units, high for odd, chosen with a mask, sixteen bytes at a
+        // time: byte shifts of 32-lane vectors (or by a variable amount) become loops over
+        // the lanes.
+        let odd = j % 2 == 1, offset = 16 + 32 * (j / 2)
+        func half(_ at: Int) -> SIMD16<UInt8> {
+            let bytes = block.loadUnaligned(fromByteOffset: offset + at, as: SIMD16<UInt8>.self)
+            return choose(odd, bytes &>> SIMD16(repeating: 4), bytes & SIMD16(repeating: 0x0F))
+        }
+        return unsafeBitCast(SIMD32(lowHalf: half(0), highHalf: half(16)), to: SIMD32<Int8>.self)
     }
 
     @inline(__always)
@@ -109,12 +118,17 @@ public enum Q6_K: BlockFormat {
     @inline(__always)
     static func levels(_ block: UnsafeRawPointer, unit u: Int) -> SIMD32<Int8> {
         let h = u / 4, k = u % 4
-        let low = block.loadUnaligned(fromByteOffset: 64 * h + 32 * (k % 2), as: SIMD32<UInt8>.self)
-        let high = block.loadUnaligned(fromByteOffset: 128 + 32 * h, as: SIMD32<UInt8>.self)
-        // Vector operands throughout: scalar-broadcast SIMD operators are not always inlined.
-        let nibble = k < 2 ? low & SIMD32(repeating: 0x0F) : low &>> SIMD32(repeating: 4)
-        let top = (high &>> SIMD32(repeating: UInt8(2 * k))) & SIMD32(repeating: 0x03)
-        return unsafeBitCast(nibble | top &<< SIMD32(repeating: 4), to: SIMD32<Int8>.self) &- SIMD32(repeating: 32)
+        // Constant shifts and masks on sixteen bytes at a time (see `Q4_K.levels`).
+        func half(_ at: Int) -> SIMD16<UInt8> {
+            let low = block.loadUnaligned(fromByteOffset: 64 * h + 32 * (k % 2) + at, as: SIMD16<UInt8>.self)
+            let high = block.loadUnaligned(fromByteOffset: 128 + 32 * h + at, as: SIMD16<UInt8>.self)
+            let nibble = choose(k >= 2, low &>> SIMD16(repeating: 4), low & SIMD16(repeating: 0x0F))
+            let pairs = choose(k % 2 == 1, high &>> SIMD16(repeating: 2), high)
+            let top = choose(k >= 2, pairs &>> SIMD16(repeating: 4), pairs) & SIMD16(repeating: 0x03)
+            return nibble | top &<< SIMD16(repeating: 4)
+        }
+        let levels = unsafeBitCast(SIMD32(lowHalf: half(0), highHalf: half(16)), to: SIMD32<Int8>.self)
+        return levels &- SIMD32(repeating: 32)
     }
 
     /// The two scales of unit `u` (for its weights 0-15 and 16-31).
@@ -142,18 +156,15 @@ public enum Q6_K: BlockFormat {
     /// weights 0-7 and 16-23 in the first sixteen lanes and 8-15 and 24-31 in the next.
     @inline(__always)
     public static func unitSum(_ block: UnsafeRawPointer, unit: Int, _ xq: UnsafePointer<Int16>) -> SIMD8<Int32> {
-        let q = levels(block, unit: unit)
         let (a, b) = scales(block, unit: unit)
-        var first = SIMD16<Int16>(), second = SIMD16<Int16>()
-        for i in 0..<8 {
-            first[i] = Int16(q[i]) &* Int16(a)
-            first[8 + i] = Int16(q[16 + i]) &* Int16(b)
-            second[i] = Int16(q[8 + i]) &* Int16(a)
-            second[8 + i] = Int16(q[24 + i]) &* Int16(b)
-        }
+        // times256 puts 256 · level in each lane, in the activations' order (weights 0-7
+        // and 16-23, then 8-15 and 24-31); an arithmetic shift by 8 leaves the level.
+        let (w0, w1) = IntegerDot.times256(levels(block, unit: unit))
+        let scale = SIMD16<Int16>(lowHalf: SIMD8(repeating: Int16(a)), highHalf: SIMD8(repeating: Int16(b)))
+        let eight = SIMD16<Int16>(repeating: 8)
         let x = UnsafeRawPointer(xq)
-        return IntegerDot.pairedProducts(first, x.load(as: SIMD16<Int16>.self))
-            &+ IntegerDot.pairedProducts(second, x.load(fromByteOffset: 32, as: SIMD16<Int16>.self))
+        return IntegerDot.pairedProducts((w0 &>> eight) &* scale, x.load(as: SIMD16<Int16>.self))
+            &+ IntegerDot.pairedProducts((w1 &>> eight) &* scale, x.load(fromByteOffset: 32, as: SIMD16<Int16>.self))
     }
 
     /// `256 · d`: `unitSum` is the plain dot product of scaled levels.
@@ -166,4 +177,12 @@ public enum Q6_K: BlockFormat {
 
     /// Not written here: llama.cpp's quantizer chooses K-quant scales by a search this package does not repeat.
     public static func quantizeBlock(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) -> Bool { false }
+}
+
+/// `whenTrue` if `condition`, else `whenFalse`, without a branch: through an all-ones or
+/// all-zeros mask.
+@inline(__always)
+func choose(_ condition: Bool, _ whenTrue: SIMD16<UInt8>, _ whenFalse: SIMD16<UInt8>) -> SIMD16<UInt8> {
+    let mask = SIMD16<UInt8>(repeating: condition ? 0xFF : 0)
+    return (whenTrue & mask) | (whenFalse & ~mask)
 }
