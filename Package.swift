@@ -26,7 +26,10 @@ let package = Package(
     targets: [
         // MARK: Libraries
         // Dependency direction: LlamaTensor <- LlamaLoader <- LlamaModel -> LlamaTokenizer.
-        .target(name: "LlamaTensor"),
+        // LlamaKernels (C) holds the inner loops compiled per instruction set and chosen at
+        // run time; only LlamaTensor calls it.
+        .target(name: "LlamaKernels"),
+        .target(name: "LlamaTensor", dependencies: ["LlamaKernels"]),
         .target(name: "LlamaLoader", dependencies: ["LlamaTensor"]),
         .target(name: "LlamaTokenizer"),
         .target(name: "LlamaModel", dependencies: ["LlamaTensor", "LlamaLoader", "LlamaTokenizer"]),

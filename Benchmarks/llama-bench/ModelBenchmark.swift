@@ -89,6 +89,8 @@ enum ModelBenchmark {
     struct Result: Encodable {
         let model: String
         let threads: Int
+        /// The kernels' variant (`InstructionSet.current`).
+        var instructionSet = InstructionSet.current.rawValue
         let weightBytesPerToken: Int
         let promptTokens: Int
         let prefillTokensPerSecond: Double
@@ -111,7 +113,7 @@ enum ModelBenchmark {
         let prefillOverDecodeCeiling: Double
 
         enum CodingKeys: String, CodingKey {
-            case model, threads
+            case model, threads, instructionSet = "instruction_set"
             case weightBytesPerToken = "weight_bytes_per_token"
             case promptTokens = "prompt_tokens"
             case prefillTokensPerSecond = "prefill_tokens_per_second"

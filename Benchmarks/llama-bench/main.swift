@@ -18,13 +18,15 @@ import LlamaTensor
 struct KernelReport: Encodable {
     var benchmark = "kernels"
     let threads: Int
+    /// The kernels' variant (`InstructionSet.current`).
+    let instructionSet = InstructionSet.current.rawValue
     let readBandwidthGBps: Double
     let matrixVector: [KernelBenchmark.Result]
     let computeRoofGMACs: Double
     let matrixMatrix: [KernelBenchmark.ProductResult]
 
     enum CodingKeys: String, CodingKey {
-        case benchmark, threads, readBandwidthGBps = "read_bandwidth_gbps", matrixVector = "matrix_vector"
+        case benchmark, threads, instructionSet = "instruction_set", readBandwidthGBps = "read_bandwidth_gbps", matrixVector = "matrix_vector"
         case computeRoofGMACs = "compute_roof_gmacs", matrixMatrix = "matrix_matrix"
     }
 }

@@ -89,6 +89,7 @@ struct ModelReport {
             "parameters        \(grouped(parameterCount))  (\(humanCount(parameterCount)))",
             "weights in memory \(humanBytes(weightBytes)) (memory-mapped, not copied)",
             "KV cache          \(humanBytes(kvBytesPerToken * 1000)) per 1k tokens (Float32 keys and values)",
+            "kernels           \(InstructionSet.current.rawValue) (block formats; set SWIFTLLAMA_ISA to choose)",
             "",
             "files:",
         ]
@@ -125,6 +126,7 @@ struct ModelReport {
             ("parameter_count", .int(parameterCount)),
             ("weight_bytes", .int(weightBytes)),
             ("kv_cache_bytes_per_1k_tokens", .int(kvBytesPerToken * 1000)),
+            ("instruction_set", .string(InstructionSet.current.rawValue)),
             ("files", .object(files.map { ($0.0, .int($0.1)) })),
             ("tokenizer", vocabulary.json),
             ("tensors", .array(records.map { record in

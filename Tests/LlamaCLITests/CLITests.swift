@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 import TestSupport
+import LlamaTensor
 
 private let fixtureNames = ["gqa-scaled", "mha-unscaled", "tied-output"]
 
@@ -137,6 +138,7 @@ struct ToolCLITests {
         #expect((info["params"] as? [String: Any])?["n_kv_heads"] as? Int == 2)
         // head_dim 16, 2 kv heads, 2 layers, keys and values, 4 bytes, 1000 tokens.
         #expect(info["kv_cache_bytes_per_1k_tokens"] as? Int == 16 * 2 * 2 * 2 * 4 * 1000)
+        #expect((info["instruction_set"] as? String).flatMap(InstructionSet.init(rawValue:)) == InstructionSet.current)
         let text = try CLI.run(["info", "--model", model("gqa-scaled")])
         #expect(text.stdout.contains("layers.1.feed_forward.w3.weight") && text.stdout.contains("bf16"))
     }

@@ -111,23 +111,36 @@ import Testing
 
     /// The same prompts through llama.cpp (Scripts/make_llamacpp_smollm2.py): on the F32
     /// file its greedy tokens are ours up to our stop at <|im_end|> (llama.cpp runs on to
-    /// 24); on the Q4_1 file, where both quantize activations (llama.cpp as Q8_1 blocks,
-    /// with an f16 KV cache), the first 7 tokens agree in every case (measured: 7 to 24).
+    /// 24). On the Q4_1 file both quantize activations, but not identically (llama.cpp as
+    /// Q8_1 blocks with f16 scales, with an f16 KV cache), so the two greedy runs part where
+    /// two candidates are nearly tied: up to the first token where they differ they are
+    /// equal, and there llama.cpp's token is among our five most likely, within
+    /// `nearTie` of our choice in log-probability (measured: 0.002 to 0.18; two of the six
+    /// runs agree to the end).
     @Test func greedyAgreesWithLlamaCpp() throws {
+        let nearTie = 0.25
         let llamaCpp = try JSONDecoder().decode(LlamaCpp.self, from: Data(contentsOf: Fixtures.url("smollm2/llamacpp.json")))
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("smollm2/reference.json")))
         #expect(llamaCpp.greedy.map(\.name) == reference.cases.map(\.name))
         for (theirs, item) in zip(llamaCpp.greedy, reference.cases) {
-            for (file, url, agreed) in [("F32", SmolLM2.f32URL, Int.max), ("Q4_1", SmolLM2.quantizedURL, 7)] {
+            for (file, url) in [("F32", SmolLM2.f32URL), ("Q4_1", SmolLM2.quantizedURL)] {
                 let result = try Self.run([
                     "generate", "--model", try SmolLM2.require(url).path,
                     "--prompt-tokens", item.prompt_ids.map(String.init).joined(separator: ","),
-                    "--temperature", "0", "--max-tokens", "24", "--format", "json",
+                    "--temperature", "0", "--max-tokens", "24", "--format", "json", "--logprobs", "5",
                 ])
-                let ids = try result.jsonLines().compactMap { ($0["id"] as? Int).map(Int32.init) }
+                let tokens = try result.jsonLines().filter { $0["id"] != nil }
+                let ids = tokens.compactMap { ($0["id"] as? Int).map(Int32.init) }
                 let expected = file == "F32" ? theirs.F32.ids : theirs.Q4_1.ids
-                let compared = min(ids.count, agreed)
-                #expect(Array(ids.prefix(compared)) == Array(expected.prefix(compared)), "\(item.name) \(file)")
+                let compared = min(ids.count, expected.count)
+                guard let k = (0..<compared).first(where: { ids[$0] != expected[$0] }) else { continue }
+                #expect(file == "Q4_1", "\(item.name) F32: token \(k) is \(ids[k]), llama.cpp's \(expected[k])")
+                let top = (tokens[k]["top_logprobs"] as? [[String: Any]] ?? []).reduce(into: [Int: Double]()) {
+                    $0[$1["id"] as? Int ?? -1] = $1["logprob"] as? Double
+                }
+                let ours = top[Int(ids[k])] ?? 0
+                let other = try #require(top[Int(expected[k])], "\(item.name) \(file): llama.cpp's token \(expected[k]) at \(k) is not in our top 5")
+                #expect(ours - other <= nearTie, "\(item.name) \(file): token \(k) margin \(ours - other)")
             }
         }
     }

@@ -8,15 +8,20 @@ import Testing
 import TestSupport
 
 @Suite("K-quant kernels") struct KQuantKernelTests {
-    /// A `[rows, n]` tensor of random K-quant blocks whose f16 scale fields are finite and
-    /// small (a few hundredths), as real files' are.
+    /// A `[rows, n]` tensor of random blocks of a block format whose f16 scale (and offset)
+    /// fields are finite and small (a few hundredths), as real files' are.
     static func randomTensor(_ dtype: DType, rows: Int, n: Int, seed: UInt64) throws -> Tensor {
         let blocks = rows * n / dtype.blockSize, size = dtype.blockByteSize
         let storage = TensorStorage(byteCount: blocks * size)
         let bytes = storage.mutableBaseAddress
         var g = SplitMix64(seed: seed)
         for i in 0..<(blocks * size) { bytes.storeBytes(of: UInt8.random(in: 0...255, using: &g), toByteOffset: i, as: UInt8.self) }
-        let scaleOffsets = dtype == .q4_K ? [0, 2] : [208]
+        let scaleOffsets: [Int]
+        switch dtype {
+        case .q4_K, .q4_1: scaleOffsets = [0, 2]
+        case .q6_K: scaleOffsets = [208]
+        default: scaleOffsets = [0]
+        }
         for b in 0..<blocks {
             for offset in scaleOffsets {
                 let scale = Float16(Float.random(in: 0.001...0.03, using: &g))

@@ -11,15 +11,17 @@ func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
     return (0..<count).map { _ in Float.random(in: -scale...scale, using: &g) }
 }
 
-/// Runs `matrixProduct` (with decode walked as `walk`) and returns its output.
-func product(_ w: Tensor, _ x: [Float], rows: Int, threads: Int, walk: DecodeWalk = .current) -> [Float] {
+/// Runs `matrixProduct` (with decode walked as `walk`, on the kernels of `instructionSet`)
+/// and returns its output.
+func product(_ w: Tensor, _ x: [Float], rows: Int, threads: Int, walk: DecodeWalk = .current,
+             instructionSet: InstructionSet = .current) -> [Float] {
     let n = w.shape[1], outFeatures = w.shape[0]
     let split = SplitActivations(width: n, capacity: max(rows, 1))
     x.withUnsafeBufferPointer { if rows > 0 { split.load($0.baseAddress!, rows: rows) } }
     var out = [Float](repeating: .nan, count: rows * outFeatures)
     out.withUnsafeMutableBufferPointer {
         matrixProduct(w, split, rows: rows, into: $0.baseAddress!, pool: ThreadPool(threadCount: threads),
-                      walk: walk)
+                      walk: walk, instructionSet: instructionSet)
     }
     return out
 }

@@ -38,9 +38,11 @@ public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
     matrixProduct(weights, x, rows: rows, into: out, pool: pool, walk: .current)
 }
 
-/// `matrixProduct` with decode's walk chosen by the caller (tests run every walk).
+/// `matrixProduct` with decode's walk and the kernels' instruction set chosen by the caller
+/// (tests run every walk and every supported variant).
 func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
-                   into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk) {
+                   into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk,
+                   instructionSet: InstructionSet = .current) {
     precondition(weights.shape.rank == 2, "weights must be 2-D, found \(weights.shape)")
     precondition(weights.shape[1] == x.width, "weights \(weights.shape) times activations of width \(x.width)")
     precondition(rows <= x.rowCount, "\(rows) rows requested, \(x.rowCount) loaded")
@@ -48,10 +50,15 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
     case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q8_0: QuantizedProduct<Q8_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q4_0: QuantizedProduct<Q4_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q4_1: QuantizedProduct<Q4_1>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q4_K: QuantizedProduct<Q4_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q6_K: QuantizedProduct<Q6_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
+    case .q8_0: QuantizedProduct<Q8_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
+    case .q4_0: QuantizedProduct<Q4_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
+    case .q4_1: QuantizedProduct<Q4_1>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
+    case .q4_K: QuantizedProduct<Q4_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
+    case .q6_K: QuantizedProduct<Q6_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
     }
 }

@@ -2,6 +2,8 @@
 // products per block of 32, scaled and summed in f32. Explained in
 // Documentation/17-Quantization-and-GGUF.md.
 
+import LlamaKernels
+
 /// The kernels behind `matrixProduct` for the block formats, specialized per format.
 ///
 /// The activations are quantized too (`SplitActivations.prepareQuantized`), so the inner
@@ -40,12 +42,18 @@ enum QuantizedProduct<Format: BlockFormat> {
     static var tokenTile: Int { 2 }
 
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
-                    into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk) {
+                    into out: UnsafeMutablePointer<Float>, pool: ThreadPool, walk: DecodeWalk,
+                    instructionSet: InstructionSet) {
         let outFeatures = weights.shape[0], n = weights.shape[1]
         let blocks = n / 32  // units of 32 weights, each with its scale (and offset)
         let rowBytes = n / (32 * Format.unitsPerBlock) * Format.blockByteSize
         let base = weights.baseAddress
         x.prepareQuantized()
+        if instructionSet != .portable {
+            runCompiled(instructionSet, base: base, rowBytes: rowBytes, outFeatures: outFeatures, n: n,
+                        x, tokens: tokens, into: out, pool: pool)
+            return
+        }
         let xq = UnsafePointer(x.quantized)
         let xd = ActivationScales(d: UnsafePointer(x.quantizedScales), s: UnsafePointer(x.quantizedSums))
         pool.parallelFor(outFeatures, granularity: rowTile) { range in
@@ -85,6 +93,22 @@ enum QuantizedProduct<Format: BlockFormat> {
                 }
                 r += 1
             }
+        }
+    }
+
+    /// The C variant for `instructionSet` (see `InstructionSet`): the same arithmetic per
+    /// unit (an exact integer sum, then both scales in one fused multiply-add into eight
+    /// lanes), each thread's share of rows in one call. Prefill splits finer, as
+    /// `TiledProduct.run` does.
+    static func runCompiled(_ instructionSet: InstructionSet, base: UnsafeRawPointer, rowBytes: Int,
+                            outFeatures: Int, n: Int, _ x: SplitActivations, tokens: Int,
+                            into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        let isa = instructionSet.kernelISA, format = Format.kernelFormat
+        let xq = UnsafePointer(x.quantizedBytes), xd = UnsafePointer(x.quantizedScales)
+        let xs = UnsafePointer(x.quantizedSums)
+        pool.parallelFor(outFeatures, granularity: 4, chunksPerThread: tokens == 1 ? 1 : 4) { range in
+            llk_quantized_product(isa, format, base, rowBytes, range.lowerBound, range.upperBound, n,
+                                  xq, xd, xs, tokens, out, outFeatures)
         }
     }
 
@@ -311,5 +335,18 @@ enum IntegerDot {
         var r = SIMD16<Int32>()
         for i in 0..<16 { r[i] = Int32(a[i]) }
         return r
+    }
+}
+
+extension BlockFormat {
+    /// The C kernels' name for this format (`llk_format`).
+    static var kernelFormat: llk_format {
+        switch dtype {
+        case .q4_0: return LLK_Q4_0
+        case .q4_1: return LLK_Q4_1
+        case .q4_K: return LLK_Q4_K
+        case .q6_K: return LLK_Q6_K
+        default: return LLK_Q8_0
+        }
     }
 }

@@ -43,6 +43,10 @@ public final class SplitActivations: @unchecked Sendable {
     /// `QuantizedProduct`.) 64-byte aligned, so every block starts on a cache line. Valid after
     /// `prepareQuantized()`.
     package let quantized: UnsafeMutablePointer<Int16>
+    /// The same levels as `quantized`, one signed byte each in element order (`width` per
+    /// row): the layout of the C kernels (`InstructionSet`), whose byte multiply-adds take
+    /// activations as bytes. Valid after `prepareQuantized()`.
+    package let quantizedBytes: UnsafeMutablePointer<Int8>
     /// For each block of `quantized`, its scale divided by 256: value = 256 · this · level.
     /// (The kernels' integer block sums come out 256 times the sum of level products, see
     /// `QuantizedProduct.blockSum`; dividing by a power of two here is exact and saves them a
@@ -86,6 +90,9 @@ public final class SplitActivations: @unchecked Sendable {
         quantized = UnsafeMutableRawPointer.allocate(byteCount: q * MemoryLayout<Int16>.stride, alignment: 64)
             .bindMemory(to: Int16.self, capacity: q)
         quantized.initialize(repeating: 0, count: q)
+        quantizedBytes = UnsafeMutableRawPointer.allocate(byteCount: q, alignment: 64)
+            .bindMemory(to: Int8.self, capacity: q)
+        quantizedBytes.initialize(repeating: 0, count: q)
         let scales = quantizable ? max(1, width / Q8_0.blockSize * capacity) : 1
         quantizedScales = .allocate(capacity: scales)
         quantizedScales.initialize(repeating: 0, count: scales)
@@ -106,6 +113,7 @@ public final class SplitActivations: @unchecked Sendable {
         even.deallocate()
         odd.deallocate()
         UnsafeMutableRawPointer(quantized).deallocate()  // allocated raw, 64-byte aligned
+        UnsafeMutableRawPointer(quantizedBytes).deallocate()
         quantizedScales.deallocate()
         quantizedSums.deallocate()
         pairedEven.deallocate()
@@ -171,6 +179,11 @@ public final class SplitActivations: @unchecked Sendable {
                         slot[2 * k + 1] = Q8_0.level(o[j + k] * inverse)
                         levelSum += Int(slot[2 * k]) + Int(slot[2 * k + 1])
                     }
+                }
+                let bytes = quantizedBytes + (r * blocks + b) * Q8_0.blockSize
+                for j in 0..<16 {
+                    bytes[2 * j] = Int8(truncatingIfNeeded: Q8_0.level(e[j] * inverse))
+                    bytes[2 * j + 1] = Int8(truncatingIfNeeded: Q8_0.level(o[j] * inverse))
                 }
                 quantizedScales[r * blocks + b] = d * (1 / 256)
                 quantizedSums[r * blocks + b] = d * Float(levelSum)

@@ -1,0 +1,43 @@
+// Which variants this processor runs, and the calls into them.
+
+#include "LlamaKernels.h"
+#include "Variants.h"
+
+unsigned llk_supported_isas(void) {
+    unsigned isas = 1u << LLK_ISA_PORTABLE;
+#if defined(__x86_64__)
+    // __builtin_cpu_supports also checks that the operating system saves the wider
+    // registers (XCR0), so a feature reported here can be used.
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+        isas |= 1u << LLK_ISA_AVX2;
+    if ((isas & (1u << LLK_ISA_AVX2)) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+        isas |= 1u << LLK_ISA_AVX512;
+#endif
+    return isas;
+}
+
+void llk_quantized_product(llk_isa isa, llk_format format,
+                           const void *weights, size_t row_bytes,
+                           size_t row_begin, size_t row_end, size_t n,
+                           const int8_t *x, const float *x_scale_over_256, const float *x_sum,
+                           size_t tokens, float *out, size_t out_stride) {
+#if defined(__x86_64__)
+    switch (isa) {
+    case LLK_ISA_AVX2:
+        llk_quantized_product_avx2(format, weights, row_bytes, row_begin, row_end, n,
+                                   x, x_scale_over_256, x_sum, tokens, out, out_stride);
+        break;
+    case LLK_ISA_AVX512:
+        llk_quantized_product_avx512(format, weights, row_bytes, row_begin, row_end, n,
+                                     x, x_scale_over_256, x_sum, tokens, out, out_stride);
+        break;
+    default:
+        break;
+    }
+#else
+    (void)isa; (void)format; (void)weights; (void)row_bytes; (void)row_begin; (void)row_end; (void)n;
+    (void)x; (void)x_scale_over_256; (void)x_sum; (void)tokens; (void)out; (void)out_stride;
+#endif
+}

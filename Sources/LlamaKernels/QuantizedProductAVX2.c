@@ -1,0 +1,17 @@
+// The block-quantized matrix product for x86-64 with AVX2, FMA and F16C.
+// The loops are in QuantizedProductBody.h; see there.
+
+#include "LlamaKernels.h"
+#include "Variants.h"
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#define LLK_VARIANT avx2
+#define LLK_VNNI 0
+// 4 rows × 2 tokens: eight accumulators, four unpacked units and the activations fit
+// AVX2's sixteen vector registers.
+#define LLK_PREFILL_ROWS 2
+#define LLK_PREFILL_TOKENS 4
+#include "QuantizedProductBody.h"
+#pragma clang attribute pop
+#endif

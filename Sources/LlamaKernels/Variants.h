@@ -1,0 +1,19 @@
+// The per-variant entry points that Dispatch.c chooses between (internal to this target).
+
+#ifndef LLAMA_KERNELS_VARIANTS_H
+#define LLAMA_KERNELS_VARIANTS_H
+
+#include "LlamaKernels.h"
+
+#if defined(__x86_64__)
+void llk_quantized_product_avx2(llk_format f, const void *weights, size_t row_bytes,
+                                size_t begin, size_t end, size_t n,
+                                const int8_t *x, const float *xd, const float *xs,
+                                size_t tokens, float *out, size_t out_stride);
+void llk_quantized_product_avx512(llk_format f, const void *weights, size_t row_bytes,
+                                  size_t begin, size_t end, size_t n,
+                                  const int8_t *x, const float *xd, const float *xs,
+                                  size_t tokens, float *out, size_t out_stride);
+#endif
+
+#endif
