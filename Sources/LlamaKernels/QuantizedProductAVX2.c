@@ -13,5 +13,9 @@
 #define LLK_PREFILL_ROWS 2
 #define LLK_PREFILL_TOKENS 4
 #include "QuantizedProductBody.h"
+// f16: 4 rows × 2 tokens.
+#define LLK_F16_PREFILL_ROWS 4
+#define LLK_F16_PREFILL_TOKENS 2
+#include "Float16ProductBody.h"
 #pragma clang attribute pop
 #endif

@@ -15,5 +15,9 @@
 #define LLK_PREFILL_ROWS 2
 #define LLK_PREFILL_TOKENS 4
 #include "QuantizedProductBody.h"
+// f16: 4 rows × 4 tokens.
+#define LLK_F16_PREFILL_ROWS 4
+#define LLK_F16_PREFILL_TOKENS 4
+#include "Float16ProductBody.h"
 #pragma clang attribute pop
 #endif

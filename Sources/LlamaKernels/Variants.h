@@ -14,6 +14,10 @@ void llk_quantized_product_avx512(llk_format f, const void *weights, size_t row_
                                   size_t begin, size_t end, size_t n,
                                   const int8_t *x, const float *xd, const float *xs,
                                   size_t tokens, float *out, size_t out_stride);
+void llk_float16_product_avx2(const void *weights, size_t row_bytes, size_t begin, size_t end, size_t n,
+                              const float *x, size_t tokens, float *out, size_t out_stride);
+void llk_float16_product_avx512(const void *weights, size_t row_bytes, size_t begin, size_t end, size_t n,
+                                const float *x, size_t tokens, float *out, size_t out_stride);
 #endif
 
 #endif

@@ -57,6 +57,29 @@ import TestSupport
         }
     }
 
+    /// f16 weights: every variant against the scalar reference, with columns that are not a
+    /// multiple of eight (the one-at-a-time tail) and row counts that leave remainders after
+    /// the tiles; and decode equal to prefill, bit for bit, within each variant.
+    @Test func float16MatchesTheReferenceAndPrefillEqualsDecode() throws {
+        for isa in InstructionSet.supported {
+            for n in [1, 7, 8, 33, 300] {
+                for (outFeatures, rows) in [(1, 1), (5, 3), (9, 10)] {
+                    let seed = UInt64(n * 100 + outFeatures * 10 + rows)
+                    let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: .f16)
+                    let x = randomFloats(rows * n, seed: seed + 3, scale: 2)
+                    let got = product(w, x, rows: rows, threads: 2, instructionSet: isa)
+                    let expected = ScalarReference.matrixProduct(w.floats(), outFeatures: outFeatures, inFeatures: n, x, rows: rows)
+                    let bound = Float(n) * 2 * 2e-7 * 2 + 1e-6
+                    #expect(maxAbsoluteDifference(got, expected) <= bound, "\(isa) n \(n) out \(outFeatures) rows \(rows)")
+                    for t in 0..<rows {
+                        let one = product(w, Array(x[(t * n)..<((t + 1) * n)]), rows: 1, threads: 1, instructionSet: isa)
+                        #expect(one == Array(got[(t * outFeatures)..<((t + 1) * outFeatures)]), "\(isa) n \(n) token \(t)")
+                    }
+                }
+            }
+        }
+    }
+
     /// A block of all-extreme levels: the largest integer sums the kernels meet (Q8_0 levels of
     /// −128 and 127 against activations of ±127) must not saturate in any variant.
     @Test func extremeLevelsDoNotSaturate() throws {

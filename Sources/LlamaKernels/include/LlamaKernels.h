@@ -64,6 +64,15 @@ void llk_quantized_product(llk_isa isa, llk_format format,
                            const int8_t *x, const float *x_scale_over_256, const float *x_sum,
                            size_t tokens, float *out, size_t out_stride);
 
+/// Rows `row_begin ..< row_end` of an f16 matrix (`row_bytes` bytes and `n` weights per
+/// row) times `tokens` rows of `n` f32 activations at `x`, row after row:
+/// `out[t * out_stride + r] = Σ_c w[r, c] · x[t, c]`, each element with the same
+/// operations whatever its tile (see Float16ProductBody.h). Does nothing for
+/// `LLK_ISA_PORTABLE` or a variant this build lacks.
+void llk_float16_product(llk_isa isa, const void *weights, size_t row_bytes,
+                         size_t row_begin, size_t row_end, size_t n,
+                         const float *x, size_t tokens, float *out, size_t out_stride);
+
 #ifdef __cplusplus
 }
 #endif
