@@ -7,6 +7,7 @@
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #define LLK_VARIANT avx2
+#define LLK_WIDE 0
 #define LLK_VNNI 0
 // 4 rows × 2 tokens: eight accumulators, four unpacked units and the activations fit
 // AVX2's sixteen vector registers.
@@ -17,5 +18,6 @@
 #define LLK_F16_PREFILL_ROWS 4
 #define LLK_F16_PREFILL_TOKENS 2
 #include "Float16ProductBody.h"
+#include "QuantizedProductEntry.h"
 #pragma clang attribute pop
 #endif

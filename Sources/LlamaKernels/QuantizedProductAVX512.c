@@ -9,6 +9,7 @@
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
 #define LLK_VARIANT avx512
+#define LLK_WIDE 1
 #define LLK_VNNI 1
 // 4 rows × 4 tokens: sixteen accumulators, four unpacked units and the activations fit
 // thirty-two registers.
@@ -19,5 +20,7 @@
 #define LLK_F16_PREFILL_ROWS 4
 #define LLK_F16_PREFILL_TOKENS 4
 #include "Float16ProductBody.h"
+#include "QuantizedProductWide.h"
+#include "QuantizedProductEntry.h"
 #pragma clang attribute pop
 #endif

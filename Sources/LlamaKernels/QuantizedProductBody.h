@@ -240,19 +240,3 @@ LLK_INLINE void LLK_NAME(product)(llk_format f, const uint8_t *w, size_t row_byt
             LLK_NAME(tile)(f, 1, 1, w + r * row_bytes, row_bytes, blocks, n,
                            x + t * n, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
 }
-
-/// The entry point of this variant: `product` specialized per format, so each format's
-/// loops are compiled with its unpacking inlined.
-void LLK_NAME(llk_quantized_product)(llk_format f, const void *weights, size_t row_bytes,
-                                     size_t begin, size_t end, size_t n,
-                                     const int8_t *x, const float *xd, const float *xs,
-                                     size_t tokens, float *out, size_t out_stride) {
-    const uint8_t *w = (const uint8_t *)weights;
-    switch (f) {
-    case LLK_Q8_0: LLK_NAME(product)(LLK_Q8_0, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
-    case LLK_Q4_0: LLK_NAME(product)(LLK_Q4_0, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
-    case LLK_Q4_1: LLK_NAME(product)(LLK_Q4_1, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
-    case LLK_Q4_K: LLK_NAME(product)(LLK_Q4_K, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
-    case LLK_Q6_K: LLK_NAME(product)(LLK_Q6_K, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
-    }
-}

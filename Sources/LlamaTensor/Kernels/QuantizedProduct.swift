@@ -105,10 +105,10 @@ enum QuantizedProduct<Format: BlockFormat> {
                             into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         let isa = instructionSet.kernelISA, format = Format.kernelFormat
         let xq = UnsafePointer(x.quantizedBytes), xd = UnsafePointer(x.quantizedScales)
-        let xs = UnsafePointer(x.quantizedSums)
+        let xs = UnsafePointer(x.quantizedSums), xc = UnsafePointer(x.quantizedCorrections)
         pool.parallelFor(outFeatures, granularity: 4, chunksPerThread: tokens == 1 ? 1 : 4) { range in
             llk_quantized_product(isa, format, base, rowBytes, range.lowerBound, range.upperBound, n,
-                                  xq, xd, xs, tokens, out, outFeatures)
+                                  xq, xd, xs, xc, tokens, out, outFeatures)
         }
     }
 

@@ -47,6 +47,12 @@ public final class SplitActivations: @unchecked Sendable {
     /// row): the layout of the C kernels (`InstructionSet`), whose byte multiply-adds take
     /// activations as bytes. Valid after `prepareQuantized()`.
     package let quantizedBytes: UnsafeMutablePointer<Int8>
+    /// For every sixteen levels of `quantizedBytes`, minus their sum followed by three zeros:
+    /// `width / 4` per row. The 512-bit C loops start each integer dot product from it, so a
+    /// product of levels stored shifted by k (unsigned bytes) comes out as that of the
+    /// signed levels (see LlamaKernels' QuantizedProductWide.h). Valid after
+    /// `prepareQuantized()`.
+    package let quantizedCorrections: UnsafeMutablePointer<Int32>
     /// For each block of `quantized`, its scale divided by 256: value = 256 · this · level.
     /// (The kernels' integer block sums come out 256 times the sum of level products, see
     /// `QuantizedProduct.blockSum`; dividing by a power of two here is exact and saves them a
@@ -100,6 +106,10 @@ public final class SplitActivations: @unchecked Sendable {
         quantizedBytes = UnsafeMutableRawPointer.allocate(byteCount: q, alignment: 64)
             .bindMemory(to: Int8.self, capacity: q)
         quantizedBytes.initialize(repeating: 0, count: q)
+        let corrections = quantizable ? max(1, width / 4 * capacity) : 1
+        quantizedCorrections = UnsafeMutableRawPointer.allocate(byteCount: corrections * 4, alignment: 64)
+            .bindMemory(to: Int32.self, capacity: corrections)
+        quantizedCorrections.initialize(repeating: 0, count: corrections)
         let scales = quantizable ? max(1, width / Q8_0.blockSize * capacity) : 1
         quantizedScales = .allocate(capacity: scales)
         quantizedScales.initialize(repeating: 0, count: scales)
@@ -121,6 +131,7 @@ public final class SplitActivations: @unchecked Sendable {
         odd.deallocate()
         UnsafeMutableRawPointer(quantized).deallocate()  // allocated raw, 64-byte aligned
         UnsafeMutableRawPointer(quantizedBytes).deallocate()
+        UnsafeMutableRawPointer(quantizedCorrections).deallocate()
         quantizedScales.deallocate()
         quantizedSums.deallocate()
         pairedEven.deallocate()
@@ -213,6 +224,13 @@ public final class SplitActivations: @unchecked Sendable {
                 for j in 0..<16 {
                     bytes[2 * j] = Int8(truncatingIfNeeded: Q8_0.level(e[j] * inverse))
                     bytes[2 * j + 1] = Int8(truncatingIfNeeded: Q8_0.level(o[j] * inverse))
+                }
+                // Two sixteens per block: minus their sums, in slots 0 and 4 of eight.
+                let correction = quantizedCorrections + (r * blocks + b) * 8
+                for half in 0..<2 {
+                    var sum: Int32 = 0
+                    for i in 0..<16 { sum += Int32(bytes[16 * half + i]) }
+                    correction[4 * half] = -sum
                 }
                 quantizedScales[r * blocks + b] = d * (1 / 256)
                 quantizedSums[r * blocks + b] = d * Float(levelSum)
