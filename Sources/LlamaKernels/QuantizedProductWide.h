@@ -20,6 +20,8 @@
 // Every output element is computed with the same operations in the same order whether its
 // token is alone (decode) or one of many (prefill), so the two agree bit for bit.
 
+#define LLK_WIDE_DECODE_ROWS 1
+#define LLK_WIDE_ROWS 2
 #define LLK_WIDE_TOKENS 4
 
 /// The byte shift k of signed levels as stored (see above), as log2 k; 0 for unsigned
@@ -143,68 +145,88 @@ LLK_INLINE __m512i LLK_NAME(wide_levels)(llk_format f, const uint8_t *g, int p, 
     return _mm512_setzero_si512();
 }
 
-/// One row times T tokens (T ≤ 8) over the whole row, group by group.
-LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int T, const uint8_t *w, size_t n,
+/// R rows × T tokens (R ≤ 2, T ≤ 8) over whole rows, group by group; each output element
+/// computed exactly as in the 1 × 1 tile.
+LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w, size_t row_bytes, size_t n,
                                     const int8_t *x, const float *xd, const float *xs, const int32_t *xc,
                                     float *out, size_t out_stride) {
     const int shift = LLK_NAME(wide_shift)(f), withOffset = LLK_NAME(has_offset)(f);
     const size_t groupBytes = 8 * LLK_NAME(block_bytes)(f) / (size_t)LLK_NAME(units_per_block)(f);
     const size_t groups = n / 256, units = n / 32;
-    __m512 acc[8];
-    __m256 off[8];
-    for (int t = 0; t < T; t++) {
-        acc[t] = _mm512_setzero_ps();
-        off[t] = _mm256_setzero_ps();
-    }
+    __m512 acc[4][8];
+    __m256 off[4][8];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) {
+            acc[r][t] = _mm512_setzero_ps();
+            off[r][t] = _mm256_setzero_ps();
+        }
     const __m512i upper = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     for (size_t gi = 0; gi < groups; gi++) {
-        const uint8_t *g = w + gi * groupBytes;
-        __m256 offsets = _mm256_setzero_ps();
-        const __m256 scales = LLK_NAME(group_scales)(f, g, &offsets);
-        __m256 unitScale[8];
-        for (int t = 0; t < T; t++) {
-            unitScale[t] = _mm256_mul_ps(scales, _mm256_loadu_ps(xd + t * units + 8 * gi));
-            if (withOffset) off[t] = _mm256_fmadd_ps(offsets, _mm256_loadu_ps(xs + t * units + 8 * gi), off[t]);
+        __m256 unitScale[4][8];
+        for (int r = 0; r < R; r++) {
+            __m256 offsets = _mm256_setzero_ps();
+            const __m256 scales = LLK_NAME(group_scales)(f, w + r * row_bytes + gi * groupBytes, &offsets);
+            for (int t = 0; t < T; t++) {
+                unitScale[r][t] = _mm256_mul_ps(scales, _mm256_loadu_ps(xd + t * units + 8 * gi));
+                if (withOffset) off[r][t] = _mm256_fmadd_ps(offsets, _mm256_loadu_ps(xs + t * units + 8 * gi), off[r][t]);
+            }
         }
         for (int p = 0; p < 4; p++) {
-            __m512i sixteen = _mm512_setzero_si512();
-            const __m512i q = LLK_NAME(wide_levels)(f, g, p, &sixteen);
+            __m512i q[4], sixteen[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+            for (int r = 0; r < R; r++) q[r] = LLK_NAME(wide_levels)(f, w + r * row_bytes + gi * groupBytes, p, &sixteen[r]);
             const __m512i spread = _mm512_add_epi32(_mm512_set1_epi32(2 * p), upper);
+            const size_t at = 256 * gi + 64 * (size_t)p;
             for (int t = 0; t < T; t++) {
-                const size_t at = 256 * gi + 64 * (size_t)p;
                 const __m512i xv = _mm512_loadu_si512((const void *)(x + t * n + at));
                 __m512i start = _mm512_setzero_si512();
                 if (shift) start = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(xc + t * (n / 4) + at / 4)), shift);
-                __m512i sum = _mm512_dpbusd_epi32(start, q, xv);
-                if (f == LLK_Q6_K) sum = _mm512_mullo_epi32(sum, sixteen);
-                const __m512 s = _mm512_permutexvar_ps(spread, _mm512_castps256_ps512(unitScale[t]));
-                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), s, acc[t]);
+                for (int r = 0; r < R; r++) {
+                    __m512i sum = _mm512_dpbusd_epi32(start, q[r], xv);
+                    if (f == LLK_Q6_K) sum = _mm512_mullo_epi32(sum, sixteen[r]);
+                    const __m512 s = _mm512_permutexvar_ps(spread, _mm512_castps256_ps512(unitScale[r][t]));
+                    acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), s, acc[r][t]);
+                }
             }
         }
     }
-    for (int t = 0; t < T; t++) {
-        const __m256 folded = _mm256_add_ps(_mm512_castps512_ps256(acc[t]), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[t]), 1)));
-        const float offset = withOffset ? LLK_NAME(total)(off[t], 0, 0) : 0;
-        out[t * out_stride] = LLK_NAME(total)(folded, offset, withOffset);
-    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) {
+            const __m512 a = acc[r][t];
+            const __m256 folded = _mm256_add_ps(_mm512_castps512_ps256(a),
+                                                _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+            const float offset = withOffset ? LLK_NAME(total)(off[r][t], 0, 0) : 0;
+            out[t * out_stride + r] = LLK_NAME(total)(folded, offset, withOffset);
+        }
 }
 
-/// Rows `begin ..< end` on 512-bit registers: decode one row at a time, prefill one row
-/// times LLK_WIDE_TOKENS tokens (the row's levels unpacked once for them), the remaining
-/// tokens one at a time.
+/// Rows `begin ..< end` on 512-bit registers: decode LLK_WIDE_DECODE_ROWS rows at a time,
+/// prefill LLK_WIDE_ROWS rows × LLK_WIDE_TOKENS tokens (the rows' levels unpacked once for
+/// them); what is left over one row or one token at a time.
 LLK_INLINE void LLK_NAME(wide_product)(llk_format f, const uint8_t *w, size_t row_bytes,
                                        size_t begin, size_t end, size_t n,
                                        const int8_t *x, const float *xd, const float *xs, const int32_t *xc,
                                        size_t tokens, float *out, size_t out_stride) {
     const size_t units = n / 32;
-    for (size_t r = begin; r < end; r++) {
-        const uint8_t *row = w + r * row_bytes;
+    size_t r = begin;
+    if (tokens == 1) {
+        for (; r + LLK_WIDE_DECODE_ROWS <= end; r += LLK_WIDE_DECODE_ROWS)
+            LLK_NAME(wide_tile)(f, LLK_WIDE_DECODE_ROWS, 1, w + r * row_bytes, row_bytes, n, x, xd, xs, xc, out + r, out_stride);
+        for (; r < end; r++)
+            LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x, xd, xs, xc, out + r, out_stride);
+        return;
+    }
+    const int R = LLK_WIDE_ROWS, T = LLK_WIDE_TOKENS;
+    for (; r + R <= end; r += R) {
         size_t t = 0;
-        for (; t + LLK_WIDE_TOKENS <= tokens; t += LLK_WIDE_TOKENS)
-            LLK_NAME(wide_tile)(f, LLK_WIDE_TOKENS, row, n, x + t * n, xd + t * units, xs + t * units,
+        for (; t + T <= tokens; t += T)
+            LLK_NAME(wide_tile)(f, R, T, w + r * row_bytes, row_bytes, n, x + t * n, xd + t * units, xs + t * units,
                                 xc + t * (n / 4), out + t * out_stride + r, out_stride);
         for (; t < tokens; t++)
-            LLK_NAME(wide_tile)(f, 1, row, n, x + t * n, xd + t * units, xs + t * units,
+            LLK_NAME(wide_tile)(f, R, 1, w + r * row_bytes, row_bytes, n, x + t * n, xd + t * units, xs + t * units,
                                 xc + t * (n / 4), out + t * out_stride + r, out_stride);
     }
+    for (; r < end; r++)
+        for (size_t t = 0; t < tokens; t++)
+            LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x + t * n, xd + t * units, xs + t * units,
+                                xc + t * (n / 4), out + t * out_stride + r, out_stride);
 }
