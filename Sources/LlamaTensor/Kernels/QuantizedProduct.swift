@@ -48,7 +48,7 @@ enum QuantizedProduct<Format: BlockFormat> {
         let blocks = n / 32  // units of 32 weights, each with its scale (and offset)
         let rowBytes = n / (32 * Format.unitsPerBlock) * Format.blockByteSize
         let base = weights.baseAddress
-        x.prepareQuantized()
+        x.prepareQuantized(pool: pool)
         if instructionSet != .portable {
             runCompiled(instructionSet, base: base, rowBytes: rowBytes, outFeatures: outFeatures, n: n,
                         x, tokens: tokens, into: out, pool: pool)

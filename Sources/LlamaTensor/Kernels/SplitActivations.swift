@@ -195,46 +195,55 @@ public final class SplitActivations: @unchecked Sendable {
     /// Each block of 32 activations is quantized the way Q8_0 quantizes weights
     /// (`d = max|x| / 127`, `q = round(x / d)`), except that `d` stays `Float` instead of
     /// being rounded to f16: activations are made fresh per token, nothing is stored.
-    package func prepareQuantized() {
+    package func prepareQuantized(pool: ThreadPool? = nil) {
         precondition(width % Q8_0.blockSize == 0, "width \(width) is not whole Q8_0 blocks")
         guard !quantizedIsCurrent else { return }
         quantizedIsCurrent = true
-        let blocks = width / Q8_0.blockSize
-        for r in 0..<rowCount {
-            for b in 0..<blocks {
-                // Block b of row r: even-indexed elements 16b..<16b+16 of the even half.
-                let e = even + r * halfWidth + b * 16, o = odd + r * halfWidth + b * 16
-                var amax: Float = 0
-                for i in 0..<16 { amax = max(amax, abs(e[i]), abs(o[i])) }
-                let d = amax / 127
-                let inverse: Float = d == 0 ? 0 : 1 / d
-                let q = quantized + (r * blocks + b) * Q8_0.blockSize
-                // Slots 8s..<8s+8 hold the block's elements 0-7, 16-23, 8-15, 24-31 for
-                // s = 0...3: pairs (e[j], o[j]) from j = 0, 8, 4, 12.
-                var levelSum = 0
-                for s in 0..<4 {
-                    let j = (s % 2) * 8 + (s / 2) * 4, slot = q + 8 * s
-                    for k in 0..<4 {
-                        slot[2 * k] = Q8_0.level(e[j + k] * inverse)
-                        slot[2 * k + 1] = Q8_0.level(o[j + k] * inverse)
-                        levelSum += Int(slot[2 * k]) + Int(slot[2 * k + 1])
-                    }
-                }
-                let bytes = quantizedBytes + (r * blocks + b) * Q8_0.blockSize
-                for j in 0..<16 {
-                    bytes[2 * j] = Int8(truncatingIfNeeded: Q8_0.level(e[j] * inverse))
-                    bytes[2 * j + 1] = Int8(truncatingIfNeeded: Q8_0.level(o[j] * inverse))
-                }
-                // Two sixteens per block: minus their sums, in slots 0 and 4 of eight.
-                let correction = quantizedCorrections + (r * blocks + b) * 8
-                for half in 0..<2 {
-                    var sum: Int32 = 0
-                    for i in 0..<16 { sum += Int32(bytes[16 * half + i]) }
-                    correction[4 * half] = -sum
-                }
-                quantizedScales[r * blocks + b] = d * (1 / 256)
-                quantizedSums[r * blocks + b] = d * Float(levelSum)
+        // Rows are independent: a prefill's rows are split across the pool (this runs
+        // between products, when every other thread would otherwise wait).
+        if let pool, rowCount > 1 {
+            pool.parallelFor(rowCount) { rows in
+                for r in rows { quantizeRow(r) }
             }
+        } else {
+            for r in 0..<rowCount { quantizeRow(r) }
+        }
+    }
+
+    /// Quantizes row `r` into `quantized`, `quantizedBytes`, `quantizedCorrections`,
+    /// `quantizedScales` and `quantizedSums`.
+    private func quantizeRow(_ r: Int) {
+        let blocks = width / Q8_0.blockSize
+        for b in 0..<blocks {
+            // Block b of row r: even-indexed elements 16b..<16b+16 of the even half.
+            let e = even + r * halfWidth + b * 16, o = odd + r * halfWidth + b * 16
+            var amax: Float = 0
+            for i in 0..<16 { amax = max(amax, abs(e[i]), abs(o[i])) }
+            let d = amax / 127
+            let inverse: Float = d == 0 ? 0 : 1 / d
+            let block = r * blocks + b
+            let q = quantized + block * Q8_0.blockSize, bytes = quantizedBytes + block * Q8_0.blockSize
+            // Element 2j is e[j], element 2j + 1 is o[j]. Slots 8s..<8s+8 of `quantized` hold
+            // the block's elements 0-7, 16-23, 8-15, 24-31 for s = 0...3: pairs (e[j], o[j])
+            // from j = 0, 8, 4, 12; `quantizedBytes` holds them in element order.
+            var sums = (first: 0, second: 0)  // elements 0-15 and 16-31
+            for s in 0..<4 {
+                let j = (s % 2) * 8 + (s / 2) * 4, slot = q + 8 * s
+                for k in 0..<4 {
+                    let even = Q8_0.level(e[j + k] * inverse), odd = Q8_0.level(o[j + k] * inverse)
+                    slot[2 * k] = even
+                    slot[2 * k + 1] = odd
+                    bytes[2 * (j + k)] = Int8(truncatingIfNeeded: even)
+                    bytes[2 * (j + k) + 1] = Int8(truncatingIfNeeded: odd)
+                    if j < 8 { sums.first += Int(even) + Int(odd) } else { sums.second += Int(even) + Int(odd) }
+                }
+            }
+            // Two sixteens per block: minus their sums, in slots 0 and 4 of eight.
+            let correction = quantizedCorrections + block * 8
+            correction[0] = Int32(-sums.first)
+            correction[4] = Int32(-sums.second)
+            quantizedScales[block] = d * (1 / 256)
+            quantizedSums[block] = d * Float(sums.first + sums.second)
         }
     }
 
