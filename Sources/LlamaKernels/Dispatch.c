@@ -43,22 +43,25 @@ void llk_quantized_product(llk_isa isa, llk_format format,
 #endif
 }
 
-void llk_float16_product(llk_isa isa, const void *weights, size_t row_bytes,
-                         size_t row_begin, size_t row_end, size_t n,
-                         const float *x, size_t tokens, float *out, size_t out_stride) {
+void llk_float_product(llk_isa isa, llk_float_format format, const void *weights, size_t row_bytes,
+                       size_t row_begin, size_t row_end, size_t n,
+                       const float *x_even, const float *x_odd, size_t half_width,
+                       size_t tokens, float *out, size_t out_stride) {
 #if defined(__x86_64__)
     switch (isa) {
     case LLK_ISA_AVX2:
-        llk_float16_product_avx2(weights, row_bytes, row_begin, row_end, n, x, tokens, out, out_stride);
+        llk_float_product_avx2(format, weights, row_bytes, row_begin, row_end, n, x_even, x_odd, half_width,
+                               tokens, out, out_stride);
         break;
     case LLK_ISA_AVX512:
-        llk_float16_product_avx512(weights, row_bytes, row_begin, row_end, n, x, tokens, out, out_stride);
+        llk_float_product_avx512(format, weights, row_bytes, row_begin, row_end, n, x_even, x_odd, half_width,
+                                 tokens, out, out_stride);
         break;
     default:
         break;
     }
 #else
-    (void)isa; (void)weights; (void)row_bytes; (void)row_begin; (void)row_end; (void)n;
-    (void)x; (void)tokens; (void)out; (void)out_stride;
+    (void)isa; (void)format; (void)weights; (void)row_bytes; (void)row_begin; (void)row_end; (void)n;
+    (void)x_even; (void)x_odd; (void)half_width; (void)tokens; (void)out; (void)out_stride;
 #endif
 }

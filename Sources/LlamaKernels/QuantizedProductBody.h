@@ -1,5 +1,5 @@
 // The block-quantized matrix product, written once and compiled once per instruction set:
-// QuantizedProductAVX2.c and QuantizedProductAVX512.c include this file after choosing the
+// KernelsAVX2.c and KernelsAVX512.c include this file after choosing the
 // target features (a `#pragma clang attribute` over the whole file), the name suffix
 // (`LLK_VARIANT`), the integer dot product (`LLK_VNNI`) and the prefill tile
 // (`LLK_PREFILL_ROWS` × `LLK_PREFILL_TOKENS`).

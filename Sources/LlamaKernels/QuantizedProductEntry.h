@@ -1,5 +1,5 @@
-// The entry point of a variant (included last by QuantizedProductAVX2.c and
-// QuantizedProductAVX512.c): the product specialized per format, so each format's loops are
+// The entry point of a variant (included last by KernelsAVX2.c and
+// KernelsAVX512.c): the product specialized per format, so each format's loops are
 // compiled with its unpacking inlined. Variants with 512-bit loops (`LLK_WIDE`) take rows
 // whose length is a multiple of 256 there.
 

@@ -1,5 +1,5 @@
 // The block-quantized matrix product on 512-bit registers, for the AVX-512 variant
-// (included by QuantizedProductAVX512.c after QuantizedProductBody.h). Rows whose length is
+// (included by KernelsAVX512.c after QuantizedProductBody.h). Rows whose length is
 // a multiple of 256 go through here; other rows through the 256-bit loops of the body.
 //
 // The 256-bit loops spend about seventeen instructions on each unit of 32 weights, and for

@@ -57,6 +57,24 @@ import TestSupport
         }
     }
 
+    /// bf16, f16 and f32 weights: every variant gives the portable Swift kernels' bits, decode
+    /// and prefill, including columns that are not a multiple of sixteen and an odd count.
+    @Test(arguments: [DType.bf16, .f16, .f32])
+    func floatVariantsGiveThePortableBits(dtype: DType) throws {
+        for n in [1, 15, 16, 33, 300, 4113] {
+            for (outFeatures, rows) in [(1, 1), (6, 1), (9, 10), (13, 17)] {
+                let seed = UInt64(n * 100 + outFeatures * 10 + rows)
+                let w = try Tensor(randomFloats(outFeatures * n, seed: seed), shape: [outFeatures, n], dtype: dtype)
+                let x = randomFloats(rows * n, seed: seed + 3, scale: 2)
+                let portable = product(w, x, rows: rows, threads: 2, instructionSet: .portable)
+                for isa in InstructionSet.supported where isa != .portable {
+                    #expect(product(w, x, rows: rows, threads: 2, instructionSet: isa) == portable,
+                            "\(isa) \(dtype) n \(n) out \(outFeatures) rows \(rows)")
+                }
+            }
+        }
+    }
+
     /// f16 weights: every variant against the scalar reference, with columns that are not a
     /// multiple of eight (the one-at-a-time tail) and row counts that leave remainders after
     /// the tiles; and decode equal to prefill, bit for bit, within each variant.

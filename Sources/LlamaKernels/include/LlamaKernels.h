@@ -67,14 +67,23 @@ void llk_quantized_product(llk_isa isa, llk_format format,
                            const int32_t *x_corrections,
                            size_t tokens, float *out, size_t out_stride);
 
-/// Rows `row_begin ..< row_end` of an f16 matrix (`row_bytes` bytes and `n` weights per
-/// row) times `tokens` rows of `n` f32 activations at `x`, row after row:
-/// `out[t * out_stride + r] = Σ_c w[r, c] · x[t, c]`, each element with the same
-/// operations whatever its tile (see Float16ProductBody.h). Does nothing for
+/// A float weight format.
+typedef enum {
+    LLK_BF16 = 0,
+    LLK_F16 = 1,
+    LLK_F32 = 2,
+} llk_float_format;
+
+/// Rows `row_begin ..< row_end` of a bf16, f16 or f32 matrix (`row_bytes` bytes and `n`
+/// weights per row) times `tokens` rows of f32 activations split into even- and
+/// odd-indexed halves (`x_even`, `x_odd`; tokens `half_width` floats apart, the layout of
+/// `SplitActivations`): `out[t * out_stride + r] = Σ_c w[r, c] · x[t, c]`, computed exactly
+/// as the portable Swift kernels compute it (see FloatProductBody.h). Does nothing for
 /// `LLK_ISA_PORTABLE` or a variant this build lacks.
-void llk_float16_product(llk_isa isa, const void *weights, size_t row_bytes,
-                         size_t row_begin, size_t row_end, size_t n,
-                         const float *x, size_t tokens, float *out, size_t out_stride);
+void llk_float_product(llk_isa isa, llk_float_format format, const void *weights, size_t row_bytes,
+                       size_t row_begin, size_t row_end, size_t n,
+                       const float *x_even, const float *x_odd, size_t half_width,
+                       size_t tokens, float *out, size_t out_stride);
 
 #ifdef __cplusplus
 }

@@ -46,10 +46,12 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
     precondition(weights.shape.rank == 2, "weights must be 2-D, found \(weights.shape)")
     precondition(weights.shape[1] == x.width, "weights \(weights.shape) times activations of width \(x.width)")
     precondition(rows <= x.rowCount, "\(rows) rows requested, \(x.rowCount) loaded")
+    if instructionSet != .portable && weights.dtype.blockFormat == nil {
+        FloatProduct.run(weights, x, rows: rows, into: out, pool: pool, instructionSet: instructionSet)
+        return
+    }
     switch weights.dtype {
     case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .f16 where instructionSet != .portable:
-        Float16Product.run(weights, x, rows: rows, into: out, pool: pool, instructionSet: instructionSet)
     case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .q8_0: QuantizedProduct<Q8_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,

@@ -65,13 +65,6 @@ public final class SplitActivations: @unchecked Sendable {
     /// Whether `quantized` holds the rows now loaded.
     private var quantizedIsCurrent = false
 
-    /// The loaded rows in element order, `width` floats per row, for the C kernels that read
-    /// activations unsplit (f16, see `Float16Product`). Allocated on first use, so models
-    /// without f16 weights never hold it; valid after `prepareNatural()`.
-    package private(set) var natural: UnsafeMutablePointer<Float>?
-    /// Whether `natural` holds the rows now loaded.
-    private var naturalIsCurrent = false
-
     /// Rows 2p and 2p + 1 side by side, for the AVX-512 prefill tile (see
     /// `TiledProduct.tile4x8`): pair `p`'s block `b` of eight even-indexed elements is 16
     /// floats at `pairedEven + p * pairStride + 16 * b`, row 2p's eight then row 2p + 1's,
@@ -136,28 +129,6 @@ public final class SplitActivations: @unchecked Sendable {
         quantizedSums.deallocate()
         pairedEven.deallocate()
         pairedOdd.deallocate()
-        natural?.deallocate()
-    }
-
-    /// Makes `natural` match the loaded rows (allocating it the first time), once per `load`.
-    /// - Returns: the rows, `width` floats each.
-    @discardableResult
-    package func prepareNatural() -> UnsafeMutablePointer<Float> {
-        let rows: UnsafeMutablePointer<Float>
-        if let existing = natural {
-            rows = existing
-        } else {
-            rows = .allocate(capacity: max(1, width * capacity))
-            rows.initialize(repeating: 0, count: max(1, width * capacity))
-            natural = rows
-        }
-        guard !naturalIsCurrent else { return rows }
-        naturalIsCurrent = true
-        for r in 0..<rowCount {
-            let e = even + r * halfWidth, o = odd + r * halfWidth, dst = rows + r * width
-            for c in 0..<width { dst[c] = c % 2 == 0 ? e[c / 2] : o[c / 2] }
-        }
-        return rows
     }
 
     #if SWIFTLLAMA_AVX512
@@ -254,7 +225,6 @@ public final class SplitActivations: @unchecked Sendable {
         rowCount = rows
         quantizedIsCurrent = false
         pairsAreCurrent = false
-        naturalIsCurrent = false
         let pairs = width / 2
         for r in 0..<rows {
             let src = x + r * width

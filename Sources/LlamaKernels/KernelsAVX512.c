@@ -1,7 +1,8 @@
-// The block-quantized matrix product for x86-64 with AVX-512 (F, BW, VL, VNNI). The same
-// 256-bit loops as the AVX2 variant, with two differences that need AVX-512: `vpdpbusd`
-// does a unit's byte products and their sums in one instruction, and thirty-two vector
-// registers hold a larger prefill tile. The loops are in QuantizedProductBody.h.
+// The kernels for x86-64 with AVX-512 (F, BW, VL, VNNI): the block-quantized product on
+// 512-bit registers for rows of whole groups of 256 (QuantizedProductWide.h), with
+// `vpdpbusd` doing a unit's byte products and their sums in one instruction; the 256-bit
+// loops of QuantizedProductBody.h for other rows; the float product (FloatProductBody.h) on
+// 512-bit registers. Thirty-two vector registers hold larger tiles than AVX2's sixteen.
 
 #include "LlamaKernels.h"
 #include "Variants.h"
@@ -16,10 +17,9 @@
 #define LLK_PREFILL_ROWS 2
 #define LLK_PREFILL_TOKENS 4
 #include "QuantizedProductBody.h"
-// f16: 4 rows × 4 tokens.
-#define LLK_F16_PREFILL_ROWS 4
-#define LLK_F16_PREFILL_TOKENS 4
-#include "Float16ProductBody.h"
+#define LLK_FLOAT_PREFILL_ROWS 4
+#define LLK_FLOAT_PREFILL_TOKENS 8
+#include "FloatProductBody.h"
 #include "QuantizedProductWide.h"
 #include "QuantizedProductEntry.h"
 #pragma clang attribute pop

@@ -1,5 +1,5 @@
-// The block-quantized matrix product for x86-64 with AVX2, FMA and F16C.
-// The loops are in QuantizedProductBody.h; see there.
+// The kernels for x86-64 with AVX2, FMA and F16C: the block-quantized product
+// (QuantizedProductBody.h) and the float product (FloatProductBody.h) on 256-bit registers.
 
 #include "LlamaKernels.h"
 #include "Variants.h"
@@ -14,10 +14,9 @@
 #define LLK_PREFILL_ROWS 2
 #define LLK_PREFILL_TOKENS 4
 #include "QuantizedProductBody.h"
-// f16: 4 rows × 2 tokens.
-#define LLK_F16_PREFILL_ROWS 4
-#define LLK_F16_PREFILL_TOKENS 2
-#include "Float16ProductBody.h"
+#define LLK_FLOAT_PREFILL_ROWS 2
+#define LLK_FLOAT_PREFILL_TOKENS 4
+#include "FloatProductBody.h"
 #include "QuantizedProductEntry.h"
 #pragma clang attribute pop
 #endif
