@@ -28,11 +28,17 @@ LLK_INLINE void LLK_NAME(widen_pairs)(llk_float_format f, const uint8_t *row, si
     }
     case LLK_F16: {
         __m256i bits = _mm256_loadu_si256((const __m256i *)(row + 32 * block));
+#if LLK_WIDE
+        // AVX-512 narrows 32-bit lanes to their low 16 bits in one instruction.
+        *even = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(bits));
+        *odd = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(bits, 16)));
+#else
         __m256i low = _mm256_and_si256(bits, _mm256_set1_epi32(0xFFFF)), high = _mm256_srli_epi32(bits, 16);
         // [even 0-3, odd 0-3 | even 4-7, odd 4-7] as 16-bit lanes, then the middle quarters swapped.
         __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(low, high), 0xD8);
         *even = _mm256_cvtph_ps(_mm256_castsi256_si128(packed));
         *odd = _mm256_cvtph_ps(_mm256_extracti128_si256(packed, 1));
+#endif
         break;
     }
     default: {
