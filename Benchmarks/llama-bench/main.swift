@@ -34,6 +34,8 @@ struct KernelReport: Encodable {
 let usageText = """
 usage: llama-bench kernels [--threads N]
        llama-bench open --model FILE.pth
+       llama-bench compare --model FILE.gguf[,FILE.gguf...] [--llama-cpp PATH/llama-bench] [--threads N]
+                           [--prompt-tokens N] [--steps N] [--rounds N] [--format table|json]
        llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|q4_0|q4_1,... | both] | --model DIR|FILE.gguf] [--threads N]
                          [--prompt-tokens N] [--positions P,P,...] [--steps N] [--rounds N]
 
@@ -54,7 +56,8 @@ let options: [String: String] = { (flags: [String]) in
     var flags = flags, options: [String: String] = [:]
     while !flags.isEmpty {
         let flag = flags.removeFirst()
-        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps", "--rounds", "--type"].contains(flag) else {
+        guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps", "--rounds", "--type",
+                "--llama-cpp", "--format"].contains(flag) else {
             fail("unknown option \(flag)")
         }
         guard !flags.isEmpty else { fail("\(flag) needs a value") }
@@ -132,6 +135,20 @@ do {
                                                 rounds: intOption("--rounds", default: 3),
                                                 computeRoof: computeRoof, probe: probe)
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        }
+    case "compare":
+        guard let list = options["--model"] else { fail("compare needs --model FILE.gguf[,FILE.gguf...]") }
+        let format = options["--format"] ?? "table"
+        guard format == "table" || format == "json" else { fail("--format expects table or json, found \(format)") }
+        let results = try CompareBenchmark.run(models: list.split(separator: ",").map(String.init),
+                                               llamaBench: options["--llama-cpp"], threads: pool.threadCount,
+                                               promptTokens: intOption("--prompt-tokens", default: 64),
+                                               steps: intOption("--steps", default: 16),
+                                               rounds: intOption("--rounds", default: 3))
+        if format == "json" {
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        } else {
+            print(CompareBenchmark.table(results), terminator: "")
         }
     case "open":
         guard let path = options["--model"] else { fail("open needs --model FILE.pth") }
