@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "llama-cli", dependencies: ["LlamaModel", "LlamaLoader", "LlamaTokenizer", "LlamaTensor"]),
         .executableTarget(
             name: "llama-bench",
-            dependencies: ["LlamaModel", "LlamaTensor"],
+            dependencies: ["LlamaModel", "LlamaTensor", "LlamaKernels"],
             path: "Benchmarks/llama-bench"
         ),
         // The complete example of Documentation/12-Using-the-Library.md, compiled in CI so

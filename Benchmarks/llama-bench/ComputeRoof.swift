@@ -2,21 +2,46 @@
 // against, as the read bandwidth is decode's. Explained in Documentation/13-Performance.md.
 
 import Foundation
+import LlamaKernels
 import LlamaTensor
 
 /// Measures how many single-precision multiply-adds per second all threads together can
 /// do, with operands in registers and nothing read from memory.
 enum ComputeRoof {
-    /// The best rate over SIMD4, SIMD8 and SIMD16 vectors, in 10^9 multiply-adds per second.
-    ///
-    /// Which width is fastest depends on the build: the default build has sixteen 4-wide
-    /// registers, so `SIMD4` chains fit and wider ones spill; `-target-cpu` builds with
-    /// AVX2 or AVX-512 hold a `SIMD8` or `SIMD16` in one register. Taking the best of the
-    /// three gives the roof of whatever build runs the benchmark.
+    /// The roof of the kernels this process runs (`InstructionSet.current`), in 10^9
+    /// multiply-adds per second: the C variant's chains on its widest registers, or for the
+    /// portable loops the best of Swift's SIMD4, SIMD8 and SIMD16 chains (a baseline x86-64
+    /// build has sixteen 4-wide registers, so `SIMD4` chains fit and wider ones spill).
     static func measure(pool: ThreadPool, repeats: Int = 3) -> Double {
-        max(rate(SIMD4<Float>.self, pool: pool, repeats: repeats),
-            rate(SIMD8<Float>.self, pool: pool, repeats: repeats),
-            rate(SIMD16<Float>.self, pool: pool, repeats: repeats))
+        if InstructionSet.current != .portable {
+            return compiledRate(pool: pool, repeats: repeats)
+        }
+        return max(rate(SIMD4<Float>.self, pool: pool, repeats: repeats),
+                   rate(SIMD8<Float>.self, pool: pool, repeats: repeats),
+                   rate(SIMD16<Float>.self, pool: pool, repeats: repeats))
+    }
+
+    /// The C variant's rate (`llk_multiply_add_chains`).
+    static func compiledRate(pool: ThreadPool, repeats: Int) -> Double {
+        let iterations = 1_000_000
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: pool.threadCount)
+        defer { sums.deallocate() }
+        var lanes: UInt32 = 0
+        _ = llk_multiply_add_chains(InstructionSet.current.kernelISA, 1, 0, &lanes)
+        var best = 0.0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            pool.parallelFor(pool.threadCount) { range in
+                for t in range {
+                    var ignored: UInt32 = 0
+                    sums[t] = llk_multiply_add_chains(InstructionSet.current.kernelISA, iterations, Float(t), &ignored)
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let operations = Double(pool.threadCount * iterations * chainCount) * Double(lanes)
+            best = max(best, operations / seconds / 1e9)
+        }
+        return best
     }
 
     static func rate<V: SIMD>(_: V.Type, pool: ThreadPool, repeats: Int) -> Double where V.Scalar == Float {
@@ -54,14 +79,10 @@ enum ComputeRoof {
         return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).sum()
     }
 
-    /// One multiply-add the way the kernels do it: fused in FMA builds, a multiply and an
-    /// add otherwise (see `pairProduct` in VectorArithmetic.swift).
+    /// One multiply-add the way the kernels do it: a multiply and an add (see `pairProduct`
+    /// in VectorArithmetic.swift).
     @inline(__always)
     static func step<V: SIMD>(_ a: V, _ m: V, _ c: V) -> V where V.Scalar == Float {
-        #if SWIFTLLAMA_FMA
-        return c.addingProduct(a, m)
-        #else
-        return a * m + c
-        #endif
+        a * m + c
     }
 }

@@ -65,3 +65,17 @@ void llk_float_product(llk_isa isa, llk_float_format format, const void *weights
     (void)x_even; (void)x_odd; (void)half_width; (void)tokens; (void)out; (void)out_stride;
 #endif
 }
+
+float llk_multiply_add_chains(llk_isa isa, size_t iterations, float seed, unsigned *lanes) {
+#if defined(__x86_64__)
+    switch (isa) {
+    case LLK_ISA_AVX2: *lanes = 8; return llk_multiply_add_chains_avx2(iterations, seed);
+    case LLK_ISA_AVX512: *lanes = 16; return llk_multiply_add_chains_avx512(iterations, seed);
+    default: break;
+    }
+#else
+    (void)isa; (void)iterations; (void)seed;
+#endif
+    *lanes = 0;
+    return 0;
+}

@@ -18,5 +18,7 @@
 #define LLK_FLOAT_PREFILL_TOKENS 4
 #include "FloatProductBody.h"
 #include "QuantizedProductEntry.h"
+#define LLK_ROOF_LANES 8
+#include "ComputeRoofBody.h"
 #pragma clang attribute pop
 #endif

@@ -22,5 +22,7 @@
 #include "FloatProductBody.h"
 #include "QuantizedProductWide.h"
 #include "QuantizedProductEntry.h"
+#define LLK_ROOF_LANES 16
+#include "ComputeRoofBody.h"
 #pragma clang attribute pop
 #endif

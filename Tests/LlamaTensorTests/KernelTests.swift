@@ -117,34 +117,6 @@ struct KernelTests {
         }
     }
 
-    /// Decode's walk is chosen from the processor: four streams per thread on Intel and on
-    /// AMD Zen 1 (family 23, models below 0x30) and Zen 3 EPYC (family 25, models below
-    /// 0x10, with the parts' sums in registers), two on anything else (Zen 2, other Zen 3,
-    /// Zen 4 and 5, ARM, unknown). The processor is the first block of `/proc/cpuinfo`;
-    /// ARM's has no `vendor_id`.
-    @Test func decodeWalkFollowsTheProcessor() {
-        typealias Processor = DecodeWalk.Processor
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "GenuineIntel", family: 6, model: 207)) == .fourStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 23, model: 1)) == .fourStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 23, model: 0x31)) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 1)) == .fourStreamsInRegisters)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 0x21)) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25, model: 17)) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 25)) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD", family: 26, model: 2)) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: "AuthenticAMD")) == .twoStreams)
-        #expect(DecodeWalk.forProcessor(Processor(vendor: nil)) == .twoStreams)
-
-        let intel = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 207\n" +
-            "model name\t: INTEL(R) XEON(R)\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 7\n"
-        #expect(Processor(cpuInfo: intel) == Processor(vendor: "GenuineIntel", family: 6, model: 207))
-        let zen1 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 1\nmodel name\t: AMD EPYC\n"
-        #expect(Processor(cpuInfo: zen1) == Processor(vendor: "AuthenticAMD", family: 23, model: 1))
-        // ARM's /proc/cpuinfo names an implementer, not a vendor_id; no file at all reads empty.
-        #expect(Processor(cpuInfo: "processor\t: 0\nCPU implementer\t: 0x41\n") == Processor(vendor: nil))
-        #expect(Processor(cpuInfo: "") == Processor(vendor: nil))
-    }
-
     /// Block-quantized weights times activations quantized as Q8_0: the integer block sums
     /// are exact, so the result is the double-precision product of the dequantized weights
     /// and the dequantized activations, within float32 rounding of the per-block scaling

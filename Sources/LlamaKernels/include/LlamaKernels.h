@@ -85,6 +85,13 @@ void llk_float_product(llk_isa isa, llk_float_format format, const void *weights
                        const float *x_even, const float *x_odd, size_t half_width,
                        size_t tokens, float *out, size_t out_stride);
 
+/// Twelve independent chains of `a = a · m + c` (a multiply and an add, as the float
+/// kernels do them) for `iterations` steps on the variant's widest registers, for measuring
+/// its multiply-add rate; `*lanes` is set to the lanes per register (0 for
+/// `LLK_ISA_PORTABLE` or a variant this build lacks, which runs nothing). Returns the
+/// chains' sum so the work cannot be dropped.
+float llk_multiply_add_chains(llk_isa isa, size_t iterations, float seed, unsigned *lanes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,7 +50,7 @@ extension GGUFFile {
     ///   `tokenizer.ggml.model` other than byte-level BPE (`gpt2`).
     public func vocabulary() throws -> GGUFVocabulary? {
         let gguf = self
-        guard let tokens = gguf.metadata["tokenizer.ggml.tokens"] else { return nil }
+        guard gguf.metadata["tokenizer.ggml.tokens"] != nil else { return nil }
         let name = gguf.url.lastPathComponent
         func invalid(_ key: String, _ expected: String, _ found: GGUFValue) -> TokenizerError {
             .invalidGGUFKey(source: name, key: "tokenizer.ggml.\(key)", reason: "expected \(expected), found \(found.summary)")

@@ -42,7 +42,7 @@ public enum InstructionSet: String, CaseIterable, Sendable, Comparable {
     }
 
     /// The C enumeration's value.
-    var kernelISA: llk_isa {
+    package var kernelISA: llk_isa {
         switch self {
         case .portable: return LLK_ISA_PORTABLE
         case .avx2: return LLK_ISA_AVX2

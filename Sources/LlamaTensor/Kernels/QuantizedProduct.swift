@@ -34,11 +34,7 @@ import LlamaKernels
 /// the tile, the thread count or the batch, so, as with the bf16 kernels, prefill and
 /// decode agree bit for bit.
 enum QuantizedProduct<Format: BlockFormat> {
-    #if SWIFTLLAMA_FMA
-    static var rowTile: Int { 4 }
-    #else
     static var rowTile: Int { 2 }
-    #endif
     static var tokenTile: Int { 2 }
 
     static func run(_ weights: Tensor, _ x: SplitActivations, rows tokens: Int,
@@ -66,15 +62,9 @@ enum QuantizedProduct<Format: BlockFormat> {
                 let w = base + r * rowBytes
                 var t = 0
                 while t + tokenTile <= tokens {
-                    #if SWIFTLLAMA_FMA
-                    tile4x2(w, rowBytes: rowBytes, blocks: blocks,
-                            xq + t * n, xd + t * blocks, n: n,
-                            out: out + t * outFeatures + r, outStride: outFeatures)
-                    #else
                     tile2x2(w, rowBytes: rowBytes, blocks: blocks,
                             xq + t * n, xd + t * blocks, n: n,
                             out: out + t * outFeatures + r, outStride: outFeatures)
-                    #endif
                     t += tokenTile
                 }
                 while t < tokens {
@@ -112,13 +102,8 @@ enum QuantizedProduct<Format: BlockFormat> {
         }
     }
 
-    #if SWIFTLLAMA_FMA
-    /// With FMA (wide registers): eight lanes, converted and accumulated in one fused step.
-    typealias Accumulator = SIMD8<Float>
-    #else
-    /// With SSE2: four lanes, so a block's eight sums are folded once before converting.
+    /// Four lanes (SSE2's width): a block's eight sums are folded once before converting.
     typealias Accumulator = SIMD4<Float>
-    #endif
 
     /// One output element's running sums: the scaled block sums in lanes, and the offset
     /// terms `m · s` (zero and unused for symmetric formats).
@@ -143,11 +128,7 @@ enum QuantizedProduct<Format: BlockFormat> {
         let unit = b % Format.unitsPerBlock
         let sum = Format.unitSum(block, unit: unit, x)
         let scale = Format.unitScale(block, unit: unit) * activations.d[b]
-        #if SWIFTLLAMA_FMA
-        acc.lanes.addProduct(SIMD8<Float>(sum), Accumulator(repeating: scale))
-        #else
         acc.lanes += SIMD4<Float>(sum.lowHalf &+ sum.highHalf) * scale
-        #endif
         if Format.hasOffset { acc.offsets += Format.unitOffset(block, unit: unit) * activations.s[b] }
     }
 
@@ -155,11 +136,7 @@ enum QuantizedProduct<Format: BlockFormat> {
     /// the offset terms.
     @inline(__always)
     static func total(_ v: Sums) -> Float {
-        #if SWIFTLLAMA_FMA
-        let q = v.lanes.lowHalf + v.lanes.highHalf
-        #else
         let q = v.lanes
-        #endif
         let h = q.lowHalf + q.highHalf
         return Format.hasOffset ? (h[0] + h[1]) + v.offsets : h[0] + h[1]
     }
@@ -240,36 +217,6 @@ enum QuantizedProduct<Format: BlockFormat> {
         out[0] = total(a00); out[outStride] = total(a01)
         out[1] = total(a10); out[outStride + 1] = total(a11)
     }
-
-    #if SWIFTLLAMA_FMA
-    /// Prefill with wide registers (`-target-cpu` with AVX2 and FMA): four weight rows times
-    /// two tokens. A block is two registers of weights there, so eight accumulators fit,
-    /// and the per-pair cost falls about 11% below `tile2x2`'s.
-    @inline(never)
-    static func tile4x2(_ w: UnsafeRawPointer, rowBytes: Int, blocks: Int,
-                        _ xq: UnsafePointer<Int16>, _ xd: ActivationScales, n: Int,
-                        out: UnsafeMutablePointer<Float>, outStride: Int) {
-        let xq1 = xq + n, xd1 = xd + blocks
-        var a00 = Sums(), a01 = Sums(), a10 = Sums(), a11 = Sums()
-        var a20 = Sums(), a21 = Sums(), a30 = Sums(), a31 = Sums()
-        for b in 0..<blocks {
-            let k0 = w + blockOffset(b), k1 = k0 + rowBytes
-            let k2 = k1 + rowBytes, k3 = k2 + rowBytes, xOffset = b &* 32
-            accumulate(&a00, k0, xq + xOffset, xd, b)
-            accumulate(&a01, k0, xq1 + xOffset, xd1, b)
-            accumulate(&a10, k1, xq + xOffset, xd, b)
-            accumulate(&a11, k1, xq1 + xOffset, xd1, b)
-            accumulate(&a20, k2, xq + xOffset, xd, b)
-            accumulate(&a21, k2, xq1 + xOffset, xd1, b)
-            accumulate(&a30, k3, xq + xOffset, xd, b)
-            accumulate(&a31, k3, xq1 + xOffset, xd1, b)
-        }
-        out[0] = total(a00); out[outStride] = total(a01)
-        out[1] = total(a10); out[outStride + 1] = total(a11)
-        out[2] = total(a20); out[outStride + 2] = total(a21)
-        out[3] = total(a30); out[outStride + 3] = total(a31)
-    }
-    #endif
 }
 
 /// The per-block numbers of quantized activations: scales divided by 256 (`d`) and sums of

@@ -65,21 +65,6 @@ public final class SplitActivations: @unchecked Sendable {
     /// Whether `quantized` holds the rows now loaded.
     private var quantizedIsCurrent = false
 
-    /// Rows 2p and 2p + 1 side by side, for the AVX-512 prefill tile (see
-    /// `TiledProduct.tile4x8`): pair `p`'s block `b` of eight even-indexed elements is 16
-    /// floats at `pairedEven + p * pairStride + 16 * b`, row 2p's eight then row 2p + 1's,
-    /// so one 64-byte load gives a `SIMD16` whose halves are the two rows' `SIMD8`s. The
-    /// same for `pairedOdd`. Only the whole blocks of 16 columns are copied (the tile's
-    /// remainder columns read `even` and `odd`); a last row without a partner is paired with
-    /// zeros. Allocated only in builds that compile that tile; valid after `preparePairs()`.
-    package let pairedEven: UnsafeMutablePointer<Float>
-    /// The odd-indexed elements of each pair of rows, laid out as `pairedEven`.
-    package let pairedOdd: UnsafeMutablePointer<Float>
-    /// Floats from one pair of rows to the next in `pairedEven` and `pairedOdd`.
-    package var pairStride: Int { 2 * halfWidth }
-    /// Whether `pairedEven` and `pairedOdd` hold the rows now loaded.
-    private var pairsAreCurrent = false
-
     /// Creates empty buffers for up to `capacity` rows of `width` elements.
     public init(width: Int, capacity: Int) {
         precondition(width >= 0 && capacity >= 0)
@@ -108,15 +93,6 @@ public final class SplitActivations: @unchecked Sendable {
         quantizedScales.initialize(repeating: 0, count: scales)
         quantizedSums = .allocate(capacity: scales)
         quantizedSums.initialize(repeating: 0, count: scales)
-        #if SWIFTLLAMA_AVX512
-        let paired = max(1, halfWidth * (capacity + 1))
-        #else
-        let paired = 1
-        #endif
-        pairedEven = .allocate(capacity: paired)
-        pairedEven.initialize(repeating: 0, count: paired)
-        pairedOdd = .allocate(capacity: paired)
-        pairedOdd.initialize(repeating: 0, count: paired)
     }
 
     deinit {
@@ -127,38 +103,7 @@ public final class SplitActivations: @unchecked Sendable {
         UnsafeMutableRawPointer(quantizedCorrections).deallocate()
         quantizedScales.deallocate()
         quantizedSums.deallocate()
-        pairedEven.deallocate()
-        pairedOdd.deallocate()
     }
-
-    #if SWIFTLLAMA_AVX512
-    /// Makes `pairedEven` and `pairedOdd` match the loaded rows, once per `load` (the
-    /// products that share one input share the copy). Only builds with `-DSWIFTLLAMA_AVX512`
-    /// have it, and room for the copy.
-    package func preparePairs() {
-        guard !pairsAreCurrent else { return }
-        pairsAreCurrent = true
-        let blocks = width / 16
-        // Row r's blocks go to the low (even r) or high (odd r) eight floats of pair r / 2.
-        func interleave(_ half: UnsafeMutablePointer<Float>, into paired: UnsafeMutablePointer<Float>) {
-            for r in 0..<rowCount {
-                let src = half + r * halfWidth, dst = paired + (r / 2) * pairStride + 8 * (r % 2)
-                for b in 0..<blocks {
-                    (dst + 16 * b).update(from: src + 8 * b, count: 8)
-                }
-            }
-            if rowCount % 2 == 1 {
-                // The last row's partner: zeros, so the unused high lanes hold finite sums.
-                let dst = paired + (rowCount / 2) * pairStride + 8
-                for b in 0..<blocks {
-                    (dst + 16 * b).update(repeating: 0, count: 8)
-                }
-            }
-        }
-        interleave(even, into: pairedEven)
-        interleave(odd, into: pairedOdd)
-    }
-    #endif
 
     /// Makes `quantized` match the loaded rows, once per `load`: the three products of
     /// attention's `wq`, `wk`, `wv` share one quantization.
@@ -224,7 +169,6 @@ public final class SplitActivations: @unchecked Sendable {
         precondition(rows <= capacity, "load of \(rows) rows into capacity \(capacity)")
         rowCount = rows
         quantizedIsCurrent = false
-        pairsAreCurrent = false
         let pairs = width / 2
         for r in 0..<rows {
             let src = x + r * width

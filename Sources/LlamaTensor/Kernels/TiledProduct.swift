@@ -10,13 +10,11 @@
 /// block, short enough that a single row keeps up with memory.
 ///
 /// Decode (one token) walks one, two or four weight rows at a time (see `decodeRows` and
-/// `streamRows`). Prefill's tile depends on the registers the build
-/// may use (see `prefillRows`): 1 row × 4 tokens for SSE2, 4 rows × 2 tokens with FMA
-/// (AVX2), 4 rows × 8 tokens with AVX-512.
+/// `streamRows`). Prefill's tile is 1 row × 4 tokens, what SSE2's registers hold (see
+/// `prefillRows`). These are the portable kernels: processors with AVX2 or AVX-512 run
+/// the same arithmetic in C (`FloatProduct`).
 enum TiledProduct<Format: WeightFormat> {
     static var rowTile: Int { 4 }
-    /// Rows and tokens of `tile4x8`, the AVX-512 prefill tile.
-    static var pairedTile: (rows: Int, tokens: Int) { (4, 8) }
     /// The widest rows decode takes one at a time (see `decodeRows`).
     static var singleRowLimit: Int { 4096 }
     /// The widest rows decode takes four at a time through `streamRows`; wider ones go
@@ -27,9 +25,6 @@ enum TiledProduct<Format: WeightFormat> {
         let outFeatures = weights.shape[0], n = weights.shape[1]
         let base = weights.baseAddress
         let rowBytes = n * Format.byteSize
-        #if SWIFTLLAMA_AVX512
-        if tokens >= pairedTile.tokens && outFeatures >= pairedTile.rows { x.preparePairs() }
-        #endif
         // Prefill is long enough to split finer: threads take four chunks each in turn
         // (see `ThreadPool.parallelFor`).
         let chunksPerThread = tokens == 1 ? 1 : 4

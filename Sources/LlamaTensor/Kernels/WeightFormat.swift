@@ -14,17 +14,6 @@ protocol WeightFormat {
     static func widenPairs(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD8<Float>, odd: SIMD8<Float>)
     /// Weight `index` of the row at `row`.
     static func element(_ row: UnsafeRawPointer, _ index: Int) -> Float
-    /// `widenPairs` with each result in both halves of a `SIMD16`, for two tokens at once.
-    static func widenPairsTwice(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>)
-}
-
-extension WeightFormat {
-    /// One widening, copied into both halves.
-    @inline(__always)
-    static func widenPairsTwice(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
-        let p = widenPairs(row, block: block)
-        return (SIMD16(lowHalf: p.even, highHalf: p.even), SIMD16(lowHalf: p.odd, highHalf: p.odd))
-    }
 }
 
 /// bfloat16 weights: widening is a shift (even elements) and a mask (odd elements).
@@ -48,27 +37,17 @@ enum BFloat16Weights: WeightFormat {
         let bits = row.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self)
         return Float(bitPattern: UInt32(bits) << 16)
     }
-
-    /// The bits copied into both halves first (one broadcast load), so one shift and one
-    /// mask widen both.
-    @inline(__always)
-    static func widenPairsTwice(_ row: UnsafeRawPointer, block: Int) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
-        let half = row.loadUnaligned(fromByteOffset: block &* 32, as: SIMD8<UInt32>.self)
-        let bits = SIMD16<UInt32>(lowHalf: half, highHalf: half)
-        let even = unsafeBitCast(bits &<< 16, to: SIMD16<Float>.self)
-        let odd = unsafeBitCast(bits & 0xFFFF_0000, to: SIMD16<Float>.self)
-        return (even, odd)
-    }
 }
 
 /// IEEE half-precision weights, widened with integer and float arithmetic only.
 ///
-/// `Float(Float16(bitPattern:))` is one instruction with F16C, but the default build targets
+/// `Float(Float16(bitPattern:))` is one instruction with F16C, but the package is built for
 /// baseline x86-64, where it is a library call per weight. The widening below takes about a
-/// dozen vector operations per eight weights in every build, and is exact for every one of
-/// the 65,536 half values (`float16WideningIsExact`). Those operations, not memory, limit
-/// f16 decode in the default build: about a quarter of bf16's rate, against a twentieth
-/// with the library call (`llama-bench kernels`).
+/// dozen vector operations per eight weights, and is exact for every one of the 65,536 half
+/// values (`float16WideningIsExact`). Those operations, not memory, limit f16 decode in
+/// these portable loops: about a quarter of bf16's rate, against a twentieth with the
+/// library call (`llama-bench kernels` with `SWIFTLLAMA_ISA=portable`). Processors with
+/// F16C run the C kernels, which widen with `vcvtph2ps` to the same values.
 enum Float16Weights: WeightFormat {
     static var byteSize: Int { 2 }
 
