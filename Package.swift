@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 // SwiftLlama: Meta's Llama 3.x on the CPU, from the original checkpoint folder, in Swift.
 //
-// No package dependencies and no `unsafeFlags` in any library target: unsafe flags make a
-// package unusable as a versioned dependency of another package. Faster local builds pass
-// flags on the command line instead (see README.md, "Building for speed").
+// No package dependencies and no `unsafeFlags` in any target: unsafe flags make a package
+// unusable as a versioned dependency of another package. Speed on wide processors comes
+// from LlamaKernels, whose C loops carry per-function target attributes and are chosen at
+// run time (Documentation/13-Performance.md).
 
 import PackageDescription
 

@@ -22,7 +22,16 @@ done
 out=.build-fuzz
 mkdir -p "$out" Fuzz/crashes
 
-tensor_and_loader=$(find Sources/LlamaTensor Sources/LlamaLoader -name '*.swift')
+# LlamaTensor calls the C kernels of LlamaKernels: compiled here with clang, and imported
+# through a module map as SwiftPM would.
+kernels="$out/kernels"
+mkdir -p "$kernels"
+printf 'module LlamaKernels {\n    header "%s"\n    export *\n}\n' "$PWD/Sources/LlamaKernels/include/LlamaKernels.h" > "$kernels/module.modulemap"
+for c in Sources/LlamaKernels/*.c; do
+    clang -O2 -fsanitize=address -I Sources/LlamaKernels/include -c "$c" -o "$kernels/$(basename "$c" .c).o"
+done
+kernel_flags="-Xcc -fmodule-map-file=$kernels/module.modulemap $(ls "$kernels"/*.o | tr '\n' ' ')"
+tensor_and_loader="$(find Sources/LlamaTensor Sources/LlamaLoader -name '*.swift') $kernel_flags"
 tokenizer=$(find Sources/LlamaTokenizer -name '*.swift')
 arguments="Sources/llama-cli/Arguments.swift Sources/llama-cli/CLIError.swift"
 

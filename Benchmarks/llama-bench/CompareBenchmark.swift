@@ -8,7 +8,8 @@ import LlamaModel
 import LlamaTensor
 
 /// Runs ours and (when given) llama.cpp's `llama-bench` on each model, round after round,
-/// and reports each side's best rate and their ratio.
+/// and reports each side's best rate and their ratio, and our decode against the read
+/// roof measured in the same rounds.
 ///
 /// The two measure the same things: prefill of `promptTokens` tokens into an empty cache
 /// (llama.cpp's `pp`), and `steps` decode steps from an empty cache, one token at a time
@@ -36,12 +37,23 @@ enum CompareBenchmark {
         let rounds: Int
         let ours: Rates
         let llamaCpp: Rates?
+        /// Weight bytes one decode step reads.
+        let weightBytesPerToken: Int
+        /// The best read of a 512 MB buffer over the rounds, in GB/s (`Bandwidth.ReadProbe`).
+        let readBandwidthGBps: Double
 
         enum CodingKeys: String, CodingKey {
             case model, weights, threads, rounds, steps, ours
             case instructionSet = "instruction_set"
             case promptTokens = "prompt_tokens"
             case llamaCpp = "llama_cpp"
+            case weightBytesPerToken = "weight_bytes_per_token"
+            case readBandwidthGBps = "read_bandwidth_gbps"
+        }
+
+        /// Our decode's weight bytes per second over the read roof.
+        var decodeFractionOfBandwidth: Double {
+            Double(weightBytesPerToken) * ours.decodeTokensPerSecond / 1e9 / readBandwidthGBps
         }
 
         /// Ours over llama.cpp's prefill rate, when llama.cpp ran.
@@ -56,7 +68,7 @@ enum CompareBenchmark {
     }
 
     static func run(models: [String], llamaBench: String?, threads: Int, promptTokens: Int, steps: Int,
-                    rounds: Int) throws -> [Result] {
+                    rounds: Int, probe: Bandwidth.ReadProbe) throws -> [Result] {
         try models.map { path in
             let source = try ModelSource(url: URL(fileURLWithPath: path))
             let transformer = try Transformer(weights: source.weights, params: source.params,
@@ -66,7 +78,9 @@ enum CompareBenchmark {
             try transformer.forward([1], startingAt: 0)  // touch every weight once
             var ours = Rates(prefillTokensPerSecond: 0, decodeTokensPerSecond: 0)
             var theirs: Rates?
+            var bandwidth = 0.0
             for _ in 0..<rounds {
+                bandwidth = max(bandwidth, probe.best(repeats: 2))
                 transformer.reset()
                 let prefillStart = DispatchTime.now().uptimeNanoseconds
                 try transformer.forward(prompt, startingAt: 0)
@@ -88,7 +102,8 @@ enum CompareBenchmark {
             let types = Set(source.gguf?.tensors.filter { $0.shape.rank == 2 }.map { "\($0.type)" } ?? ["\(source.format)"])
             return Result(model: (path as NSString).lastPathComponent, weights: types.sorted().joined(separator: "+"),
                           instructionSet: InstructionSet.current.rawValue, threads: transformer.pool.threadCount,
-                          promptTokens: promptTokens, steps: steps, rounds: rounds, ours: ours, llamaCpp: theirs)
+                          promptTokens: promptTokens, steps: steps, rounds: rounds, ours: ours, llamaCpp: theirs,
+                          weightBytesPerToken: transformer.weightBytesPerToken, readBandwidthGBps: bandwidth)
         }
     }
 
@@ -129,15 +144,15 @@ enum CompareBenchmark {
 
     /// The results as a Markdown table: rates in tokens per second, ratios ours / llama.cpp.
     static func table(_ results: [Result]) -> String {
-        var lines = ["| model | weights | kernels | prefill, ours | prefill, llama.cpp | ratio | decode, ours | decode, llama.cpp | ratio |",
-                     "|---|---|---|---|---|---|---|---|---|"]
+        var lines = ["| model | weights | kernels | prefill, ours | prefill, llama.cpp | ratio | decode, ours | decode, llama.cpp | ratio | decode / read roof |",
+                     "|---|---|---|---|---|---|---|---|---|---|"]
         func rate(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
         func ratio(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
         for r in results {
             lines.append("| \(r.model) | \(r.weights) | \(r.instructionSet) | \(rate(r.ours.prefillTokensPerSecond)) | "
                          + "\(rate(r.llamaCpp?.prefillTokensPerSecond)) | \(ratio(r.prefillRatio)) | "
                          + "\(rate(r.ours.decodeTokensPerSecond)) | \(rate(r.llamaCpp?.decodeTokensPerSecond)) | "
-                         + "\(ratio(r.decodeRatio)) |")
+                         + "\(ratio(r.decodeRatio)) | \(ratio(r.decodeFractionOfBandwidth)) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -144,7 +144,8 @@ do {
                                                llamaBench: options["--llama-cpp"], threads: pool.threadCount,
                                                promptTokens: intOption("--prompt-tokens", default: 64),
                                                steps: intOption("--steps", default: 16),
-                                               rounds: intOption("--rounds", default: 3))
+                                               rounds: intOption("--rounds", default: 3),
+                                               probe: Bandwidth.ReadProbe(bytes: 512 << 20, pool: pool))
         if format == "json" {
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
         } else {
