@@ -178,11 +178,11 @@ enum ModelBenchmark {
             prefillSeconds = min(prefillSeconds, elapsed(since: prefillStart))
             // The positions take turns step by step, so a slow second on this shared
             // machine slows them alike instead of landing on one position's steps.
-            transformer.fillCacheForBenchmark(positions: far + stepsPerPosition)
+            fillCache(transformer.cache, positions: far + stepsPerPosition)
             var steps: [Int: [Double]] = [:]
             for step in 0..<stepsPerPosition {
                 for position in positions {
-                    transformer.assumeCachedForBenchmark(positions: position + step)
+                    transformer.cache.count = position + step
                     let start = DispatchTime.now().uptimeNanoseconds
                     try transformer.forward([Int32(step % Int(vocabulary))], startingAt: position + step)
                     let seconds = elapsed(since: start)
@@ -224,6 +224,24 @@ enum ModelBenchmark {
                       prefillGMACs: prefillGMACs, computeRoofGMACs: computeRoof,
                       prefillFractionOfCompute: prefillGMACs / computeRoof,
                       prefillOverDecodeCeiling: prefillCeiling / decodeCeiling)
+    }
+
+    /// Fills `cache` with arbitrary keys and values up to `positions`, as if that many
+    /// tokens had been run: decoding far out is then timed without a long prefill. Setting
+    /// `cache.count` afterwards to any position up to `positions` lets decode steps
+    /// alternate between near and far positions (each step rewinds or advances the cache).
+    static func fillCache(_ cache: KVCache, positions: Int) {
+        precondition(positions <= cache.capacity)
+        for layer in 0..<cache.layerCount {
+            for head in 0..<cache.kvHeadCount {
+                let k = cache.keys(layer: layer, head: head), v = cache.values(layer: layer, head: head)
+                for i in 0..<(positions * cache.headDim) {
+                    k[i] = Float(i % 7) * 0.01
+                    v[i] = Float(i % 5) * 0.01
+                }
+            }
+        }
+        cache.count = positions
     }
 
     static func elapsed(since start: UInt64) -> Double {

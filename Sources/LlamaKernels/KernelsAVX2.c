@@ -9,7 +9,7 @@
 #define LLK_VARIANT avx2
 #define LLK_WIDE 0
 #define LLK_VNNI 0
-// 4 rows × 2 tokens: eight accumulators, four unpacked units and the activations fit
+// Block formats, 2 rows × 4 tokens: eight accumulators, two unpacked units and the activations fit
 // AVX2's sixteen vector registers.
 #define LLK_PREFILL_ROWS 2
 #define LLK_PREFILL_TOKENS 4

@@ -12,7 +12,9 @@
 #define LLK_VARIANT avx512
 #define LLK_WIDE 1
 #define LLK_VNNI 1
-// 4 rows × 4 tokens: sixteen accumulators, four unpacked units and the activations fit
+// Block formats in the 256-bit loops, 2 rows × 4 tokens (rows of whole groups of 256 take
+// the 512-bit loops, QuantizedProductWide.h); float formats 4 rows × 8 tokens, two tokens per
+// 512-bit register: sixteen accumulators, eight widened weight registers and the activations fit
 // thirty-two registers.
 #define LLK_PREFILL_ROWS 2
 #define LLK_PREFILL_TOKENS 4

@@ -209,8 +209,9 @@ LLK_INLINE void LLK_NAME(tile)(llk_format f, int R, int T,
             out[t * out_stride + r] = LLK_NAME(total)(acc[r][t], off[r][t], LLK_NAME(has_offset)(f));
 }
 
-/// Rows `begin ..< end` times every token: decode (one token) four rows at a time, four
-/// independent streams through memory; prefill in tiles of LLK_PREFILL_ROWS ×
+/// Rows `begin ..< end` times every token: decode (one token) LLK_DECODE_ROWS rows at a
+/// time (one: a single sequential stream, since short rows side by side are each a page or
+/// two that the prefetchers never get going on); prefill in tiles of LLK_PREFILL_ROWS ×
 /// LLK_PREFILL_TOKENS; what is left over one element at a time.
 LLK_INLINE void LLK_NAME(product)(llk_format f, const uint8_t *w, size_t row_bytes,
                                   size_t begin, size_t end, size_t n,

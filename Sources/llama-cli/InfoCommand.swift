@@ -72,6 +72,12 @@ struct ModelReport {
         self.files = files
     }
 
+    /// The weights' bits over their count: 16 for bf16, about 4.5 to 5 for 4-bit files
+    /// (their scales included, and tensors kept wider, such as norms and the output head).
+    var bitsPerWeight: Double {
+        parameterCount == 0 ? 0 : Double(weightBytes) * 8 / Double(parameterCount)
+    }
+
     var text: String {
         let p = source.params
         let scaling = source.weights.ropeFrequencyFactors != nil ? "from rope_freqs" : (p.useScaledRope ? "on" : "off")
@@ -87,9 +93,9 @@ struct ModelReport {
             "rope_theta        \(p.ropeTheta)  (Llama 3.1 scaling \(scaling))",
             "output layer      \(source.weights.hasTiedOutput ? "tied to tok_embeddings" : "its own weights")",
             "parameters        \(grouped(parameterCount))  (\(humanCount(parameterCount)))",
-            "weights in memory \(humanBytes(weightBytes)) (memory-mapped, not copied)",
+            "weights in memory \(humanBytes(weightBytes)) (\(String(format: "%.2f", bitsPerWeight)) bits per weight; memory-mapped, not copied)",
             "KV cache          \(humanBytes(kvBytesPerToken * 1000)) per 1k tokens (Float32 keys and values)",
-            "kernels           \(InstructionSet.current.rawValue) (block formats; set SWIFTLLAMA_ISA to choose)",
+            "kernels           \(InstructionSet.current.rawValue) (matrix products; SWIFTLLAMA_ISA=portable|avx2|avx512 chooses)",
             "",
             "files:",
         ]
@@ -125,6 +131,7 @@ struct ModelReport {
             ("tied_output", .bool(source.weights.hasTiedOutput)),
             ("parameter_count", .int(parameterCount)),
             ("weight_bytes", .int(weightBytes)),
+            ("bits_per_weight", .double(bitsPerWeight)),
             ("kv_cache_bytes_per_1k_tokens", .int(kvBytesPerToken * 1000)),
             ("instruction_set", .string(InstructionSet.current.rawValue)),
             ("files", .object(files.map { ($0.0, .int($0.1)) })),

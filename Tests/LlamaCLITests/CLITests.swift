@@ -135,6 +135,7 @@ struct ToolCLITests {
         let count = tensors.compactMap { $0["shape"] as? [Int] }.map { $0.reduce(1, *) }.reduce(0, +)
         #expect(info["parameter_count"] as? Int == count)
         #expect(info["weight_bytes"] as? Int == 2 * count)  // bf16
+        #expect(info["bits_per_weight"] as? Double == 16)
         #expect((info["params"] as? [String: Any])?["n_kv_heads"] as? Int == 2)
         // head_dim 16, 2 kv heads, 2 layers, keys and values, 4 bytes, 1000 tokens.
         #expect(info["kv_cache_bytes_per_1k_tokens"] as? Int == 16 * 2 * 2 * 2 * 4 * 1000)

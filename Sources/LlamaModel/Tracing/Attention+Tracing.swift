@@ -25,11 +25,11 @@ extension Attention {
 
         show("attention_norm", [rows, dim], state.normalized.pointer)
         // xq = wq(x), xk = wk(x), xv = wv(x): q and k again, since the pass rotated its copies.
-        state.splitModel.load(state.normalized.pointer, rows: rows)
+        state.dimActivations.load(state.normalized.pointer, rows: rows)
         var xq = [Float](repeating: 0, count: rows * queryWidth)
         var xk = [Float](repeating: 0, count: rows * kvWidth)
-        xq.withUnsafeMutableBufferPointer { matrixProduct(wq, state.splitModel, rows: rows, into: $0.baseAddress!, pool: pool) }
-        xk.withUnsafeMutableBufferPointer { matrixProduct(wk, state.splitModel, rows: rows, into: $0.baseAddress!, pool: pool) }
+        xq.withUnsafeMutableBufferPointer { matrixProduct(wq, state.dimActivations, rows: rows, into: $0.baseAddress!, pool: pool) }
+        xk.withUnsafeMutableBufferPointer { matrixProduct(wk, state.dimActivations, rows: rows, into: $0.baseAddress!, pool: pool) }
         show("attention.wq", [rows, nHeads, headDim], values: xq)
         show("attention.wk", [rows, nKVHeads, headDim], values: xk)
         show("attention.wv", [rows, nKVHeads, headDim], state.v.pointer)

@@ -13,8 +13,8 @@ extension FeedForward {
         let hidden = w1.shape[0], dim = w1.shape[1]
         let count = rows * hidden
         var gate = [Float](repeating: 0, count: count)
-        state.splitModel.load(state.normalized.pointer, rows: rows)
-        gate.withUnsafeMutableBufferPointer { matrixProduct(w1, state.splitModel, rows: rows, into: $0.baseAddress!, pool: pool) }
+        state.dimActivations.load(state.normalized.pointer, rows: rows)
+        gate.withUnsafeMutableBufferPointer { matrixProduct(w1, state.dimActivations, rows: rows, into: $0.baseAddress!, pool: pool) }
         var activated = [Float](repeating: 0, count: count)
         gate.withUnsafeBufferPointer { g in activated.withUnsafeMutableBufferPointer { silu(g, into: $0) } }
 

@@ -37,10 +37,10 @@ struct Attention {
         let queryWidth = nHeads * headDim, kvWidth = nKVHeads * headDim
 
         // Project: xq = wq(x), xk = wk(x), xv = wv(x), all tokens at once.
-        state.splitModel.load(state.normalized.pointer, rows: rows)
-        matrixProduct(wq, state.splitModel, rows: rows, into: state.q.pointer, pool: pool)
-        matrixProduct(wk, state.splitModel, rows: rows, into: state.k.pointer, pool: pool)
-        matrixProduct(wv, state.splitModel, rows: rows, into: state.v.pointer, pool: pool)
+        state.dimActivations.load(state.normalized.pointer, rows: rows)
+        matrixProduct(wq, state.dimActivations, rows: rows, into: state.q.pointer, pool: pool)
+        matrixProduct(wk, state.dimActivations, rows: rows, into: state.k.pointer, pool: pool)
+        matrixProduct(wv, state.dimActivations, rows: rows, into: state.v.pointer, pool: pool)
 
         for t in 0..<rows {
             let position = start + t
@@ -68,7 +68,7 @@ struct Attention {
         let contextLength = cache.capacity
         pool.parallelChunks(rows * nKVHeads) { chunk, items in
             let groupScores = state.scores.pointer + chunk * groupSize * contextLength
-            let splats = state.querySplats + chunk * 4 * headDim
+            let splats = state.broadcastQueries.pointer + chunk * 4 * headDim
             for item in items {
                 // doc: attention-group
                 let t = item / nKVHeads, g = item % nKVHeads
@@ -87,37 +87,14 @@ struct Attention {
                     softmax(UnsafeMutableBufferPointer(start: groupScores + h * contextLength, count: position + 1))
                 }
                 // Mix: the probability-weighted sum of the values.
-                mix(values, heads: groupSize, count: position + 1, weights: groupScores, stride: contextLength,
-                    into: outs)
+                mixValues(values, headDim: headDim, heads: groupSize, count: position + 1,
+                          weights: groupScores, stride: contextLength, into: outs)
                 // doc: end
             }
         }
 
         // Project back: wo(heads).
-        state.splitModel.load(state.heads.pointer, rows: rows)
-        matrixProduct(wo, state.splitModel, rows: rows, into: state.delta.pointer, pool: pool)
-    }
-
-    /// `out_h = Σ_j weights[h · stride + j] · v_j` for `heads` consecutive heads.
-    ///
-    /// Far into a long context one head's values are megabytes, more than the L2 cache; a
-    /// head at a time would stream them from L3 once per head of the group (and `weightedSum`
-    /// makes one pass per 32 columns). So the positions go in blocks of about 16 KiB of
-    /// values, which stay in the L1 cache while every head of the group uses them; each
-    /// head's sums carry over from block to block in `out` (`accumulate`), so every element
-    /// still adds its terms in order from zero: the result is the same as one call.
-    func mix(_ values: UnsafePointer<Float>, heads: Int, count: Int, weights: UnsafePointer<Float>,
-             stride: Int, into out: UnsafeMutablePointer<Float>) {
-        let d = headDim
-        let block = max(8, 4096 / d)  // rows of values per block: 16 KiB of floats
-        var start = 0
-        while start < count {
-            let rows = min(block, count - start)
-            for h in 0..<heads {
-                weightedSum(values + start * d, weights: weights + h * stride + start, count: rows, width: d,
-                            into: out + h * d, accumulate: start > 0)
-            }
-            start += rows
-        }
+        state.dimActivations.load(state.heads.pointer, rows: rows)
+        matrixProduct(wo, state.dimActivations, rows: rows, into: state.delta.pointer, pool: pool)
     }
 }

@@ -20,16 +20,16 @@ struct FeedForward {
     func callAsFunction(_ state: ForwardState, rows: Int, pool: ThreadPool) {
         let hidden = w1.shape[0]
         // doc: swiglu
-        state.splitModel.load(state.normalized.pointer, rows: rows)
-        matrixProduct(w1, state.splitModel, rows: rows, into: state.gate.pointer, pool: pool)
-        matrixProduct(w3, state.splitModel, rows: rows, into: state.up.pointer, pool: pool)
+        state.dimActivations.load(state.normalized.pointer, rows: rows)
+        matrixProduct(w1, state.dimActivations, rows: rows, into: state.gate.pointer, pool: pool)
+        matrixProduct(w3, state.dimActivations, rows: rows, into: state.up.pointer, pool: pool)
         let count = rows * hidden
         siluMultiply(UnsafeBufferPointer(start: state.gate.pointer, count: count),
                      UnsafeBufferPointer(start: state.up.pointer, count: count),
                      into: UnsafeMutableBufferPointer(start: state.gate.pointer, count: count),
                      pool: pool)
-        state.splitHidden.load(state.gate.pointer, rows: rows)
-        matrixProduct(w2, state.splitHidden, rows: rows, into: state.delta.pointer, pool: pool)
+        state.hiddenActivations.load(state.gate.pointer, rows: rows)
+        matrixProduct(w2, state.hiddenActivations, rows: rows, into: state.delta.pointer, pool: pool)
         // doc: end
     }
 }

@@ -4,18 +4,33 @@
 import LlamaLoader
 import LlamaTensor
 
-/// A fixed-size `Float` buffer owned by `ForwardState`.
-struct FloatBuffer {
-    let pointer: UnsafeMutablePointer<Float>
+/// Memory for a fixed number of elements, initialized, and freed when the buffer is: the
+/// buffers of `ForwardState` own their memory, so one added later cannot leak.
+final class ScratchBuffer<Element> {
+    let pointer: UnsafeMutablePointer<Element>
     let count: Int
 
-    init(_ count: Int) {
+    /// `count` elements (at least one is allocated), each `value`.
+    init(_ count: Int, repeating value: Element) {
         self.count = count
         pointer = .allocate(capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: max(1, count))
+        pointer.initialize(repeating: value, count: max(1, count))
     }
 
-    func deallocate() { pointer.deallocate() }
+    deinit {
+        pointer.deinitialize(count: max(1, count))
+        pointer.deallocate()
+    }
+}
+
+/// A buffer of floats: the activations of the forward pass.
+typealias FloatBuffer = ScratchBuffer<Float>
+
+extension ScratchBuffer where Element == Float {
+    /// `count` zeros.
+    convenience init(_ count: Int) {
+        self.init(count, repeating: 0)
+    }
 
     /// Row `row` of a buffer holding rows of `width` floats.
     @inline(__always)
@@ -51,15 +66,15 @@ final class ForwardState {
     /// `[threads, nHeads / nKVHeads, contextLength]`: a row of attention scores for each
     /// query head of the group a worker is on.
     let scores: FloatBuffer
-    /// `[threads, 4 · headDim]`: each worker's query elements copied into whole vectors
-    /// for `attentionScores`.
-    let querySplats: UnsafeMutablePointer<SIMD8<Float>>
+    /// `[threads, 4 · headDim]`: each worker's query elements, each copied into all eight
+    /// lanes of a vector, for `attentionScores`.
+    let broadcastQueries: ScratchBuffer<SIMD8<Float>>
     /// `[vocabSize]`: the logits of the last token.
     let logits: FloatBuffer
     /// Activations of width `dim`, split for the bf16 kernels.
-    let splitModel: SplitActivations
+    let dimActivations: SplitActivations
     /// Activations of width `ffnHiddenDim`, split for `w2`.
-    let splitHidden: SplitActivations
+    let hiddenActivations: SplitActivations
     /// Shown every step when set (`Transformer.observer`); `nil` keeps the pass as fast as
     /// without tracing (Documentation/16-Tracing-and-Attention.md).
     var observer: (any ForwardObserver)?
@@ -80,17 +95,8 @@ final class ForwardState {
         up = FloatBuffer(batchCapacity * hidden)
         scores = FloatBuffer(threads * (params.nHeads / params.nKVHeads) * contextLength)
         logits = FloatBuffer(params.vocabSize)
-        let splatCount = max(1, threads * 4 * params.headDim)
-        querySplats = .allocate(capacity: splatCount)
-        querySplats.initialize(repeating: SIMD8(), count: splatCount)
-        splitModel = SplitActivations(width: dim, capacity: batchCapacity)  // queryDim == dim
-        splitHidden = SplitActivations(width: hidden, capacity: batchCapacity)
-    }
-
-    deinit {
-        for buffer in [x, normalized, delta, q, k, v, heads, gate, up, scores, logits] {
-            buffer.deallocate()
-        }
-        querySplats.deallocate()
+        broadcastQueries = ScratchBuffer(threads * 4 * params.headDim, repeating: SIMD8())
+        dimActivations = SplitActivations(width: dim, capacity: batchCapacity)  // queryDim == dim
+        hiddenActivations = SplitActivations(width: hidden, capacity: batchCapacity)
     }
 }

@@ -17,14 +17,14 @@ import Glibc
 /// memory once (`mmap` with `MAP_NORESERVE`); the operating system gives it physical pages
 /// only when a position is first written. So the memory used grows with the tokens
 /// actually held, and nothing is ever reallocated or copied while generating.
-final class KVCache {
-    let layerCount: Int
-    let kvHeadCount: Int
-    let headDim: Int
+package final class KVCache {
+    package let layerCount: Int
+    package let kvHeadCount: Int
+    package let headDim: Int
     /// The most positions the cache holds (the context length).
-    let capacity: Int
+    package let capacity: Int
     /// How many positions hold valid keys and values.
-    var count = 0
+    package var count = 0
 
     private let base: UnsafeMutableRawPointer
     private let byteCount: Int
@@ -59,14 +59,14 @@ final class KVCache {
     /// The keys of `layer`, KV head `head`, in `KeyBlocks` layout: `capacity` positions
     /// rounded up to whole blocks of eight, times `headDim` floats.
     @inline(__always)
-    func keys(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
+    package func keys(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
         base.assumingMemoryBound(to: Float.self) + (2 * layer * layerStride + head * headStride)
     }
 
     /// The values of `layer`, KV head `head`: `[position][headDim]`, one position's
     /// `headDim` floats after another.
     @inline(__always)
-    func values(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
+    package func values(layer: Int, head: Int) -> UnsafeMutablePointer<Float> {
         base.assumingMemoryBound(to: Float.self) + ((2 * layer + 1) * layerStride + head * headStride)
     }
 

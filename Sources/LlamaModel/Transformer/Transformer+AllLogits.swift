@@ -26,8 +26,8 @@ extension Transformer {
             try forward(Array(tokens[offset..<(offset + rows)]), startingAt: start + offset)
             // state.x now holds the batch's final hidden states, one row per token.
             norm(state.x.pointer, rows: rows, into: state.normalized.pointer)
-            state.splitModel.load(state.normalized.pointer, rows: rows)
-            matrixProduct(output, state.splitModel, rows: rows, into: logits, pool: pool)
+            state.dimActivations.load(state.normalized.pointer, rows: rows)
+            matrixProduct(output, state.dimActivations, rows: rows, into: logits, pool: pool)
             for row in 0..<rows {
                 try body(offset + row, UnsafeBufferPointer(start: logits + row * vocabulary, count: vocabulary))
             }

@@ -39,7 +39,9 @@ public final class Transformer: @unchecked Sendable {
     /// `[vocabSize, dim]`: the output head (the embedding table when tied).
     let output: Tensor
     let rope: RotaryEmbedding
-    let cache: KVCache
+    /// The keys and values of the positions run so far. (Package-visible so that
+    /// `llama-bench` can fill it to time decoding far out without a long prefill.)
+    package let cache: KVCache
     let state: ForwardState
     /// Keeps the mapped checkpoint alive (the tensors also do, this makes it explicit).
     private let weights: ModelWeights
@@ -127,7 +129,7 @@ public final class Transformer: @unchecked Sendable {
             throw ModelError.tokenOutOfRange(id: id, vocabularySize: params.vocabSize)
         }
         cache.count = start
-        var offset = 0
+        var offset = 0, lastRows = 0
         while offset < tokens.count {
             let rows = min(state.batchCapacity, tokens.count - offset)
             let finished = tokens.withUnsafeBufferPointer { ids in
@@ -136,8 +138,9 @@ public final class Transformer: @unchecked Sendable {
             }
             guard finished else { throw ModelError.cancelled(position: cache.count) }
             offset += rows
+            lastRows = rows
         }
-        let logits = logitsOfLastToken()
+        let logits = logitsOfLastToken(row: lastRows - 1)
         if let observer = state.observer { reportOutput(logits, to: observer) }
         return logits
     }
@@ -163,30 +166,6 @@ public final class Transformer: @unchecked Sendable {
         return bytes
     }
 
-    /// Fills the KV cache with arbitrary values up to `positions`, as if that many tokens
-    /// had been run: lets a benchmark time decoding far out without a long prefill.
-    package func fillCacheForBenchmark(positions: Int) {
-        precondition(positions <= contextLength)
-        for layer in 0..<params.nLayers {
-            for head in 0..<params.nKVHeads {
-                let k = cache.keys(layer: layer, head: head), v = cache.values(layer: layer, head: head)
-                for i in 0..<(positions * params.headDim) {
-                    k[i] = Float(i % 7) * 0.01
-                    v[i] = Float(i % 5) * 0.01
-                }
-            }
-        }
-        cache.count = positions
-    }
-
-    /// Treats the first `positions` cache entries as valid without writing them: after
-    /// `fillCacheForBenchmark` up to at least `positions`, lets a benchmark alternate decode
-    /// steps between near and far positions (each step rewinds or advances the cache).
-    package func assumeCachedForBenchmark(positions: Int) {
-        precondition(positions <= contextLength)
-        cache.count = positions
-    }
-
     // MARK: - The pass
 
     /// One batch of up to `batchCapacity` tokens through every layer.
@@ -207,20 +186,17 @@ public final class Transformer: @unchecked Sendable {
         }
         cache.count = start + ids.count
         // doc: end
-        lastBatchRows = ids.count
         return true
     }
 
-    private var lastBatchRows = 0
-
-    /// The final norm and the output head, for the last token of the last batch.
-    private func logitsOfLastToken() -> UnsafeBufferPointer<Float> {
+    /// The final norm and the output head, for the token in row `row` of the last batch.
+    private func logitsOfLastToken(row: Int) -> UnsafeBufferPointer<Float> {
         let dim = params.dim
         // doc: logits-last-token
-        let last = state.x.row(lastBatchRows - 1, width: dim)
+        let last = state.x.row(row, width: dim)
         norm(last, rows: 1, into: state.normalized.pointer)
-        state.splitModel.load(state.normalized.pointer, rows: 1)
-        matrixVectorProduct(output, state.splitModel, into: state.logits.pointer, pool: pool)
+        state.dimActivations.load(state.normalized.pointer, rows: 1)
+        matrixVectorProduct(output, state.dimActivations, into: state.logits.pointer, pool: pool)
         // doc: end
         return state.logits.prefix(params.vocabSize)
     }

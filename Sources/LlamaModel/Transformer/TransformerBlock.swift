@@ -46,10 +46,3 @@ struct TransformerBlock {
         // doc: end
     }
 }
-
-/// `x += delta` over `count` floats: a residual connection.
-@inline(__always)
-func addInPlace(_ x: UnsafeMutablePointer<Float>, _ delta: UnsafeMutablePointer<Float>, count: Int) {
-    add(UnsafeBufferPointer(start: x, count: count), UnsafeBufferPointer(start: delta, count: count),
-        into: UnsafeMutableBufferPointer(start: x, count: count))
-}

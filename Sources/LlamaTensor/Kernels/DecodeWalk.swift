@@ -36,7 +36,7 @@ enum DecodeWalk: String, CaseIterable, Sendable {
     }()
 
     /// How many parts of a share of short rows (at most `singleRowLimit` columns) are read
-    /// side by side, when the share has at least `sideBySideMinimum` rows.
+    /// side by side, when the share has at least `minimumRowsForParts` rows.
     var sideBySideParts: Int {
         switch self {
         case .twoStreams: return 2
@@ -46,14 +46,14 @@ enum DecodeWalk: String, CaseIterable, Sendable {
 
     /// The fewest rows a share of short rows must have to be read in parts: two halves pay
     /// off only for the largest shares, four parts already for the 256 rows of `wk` and `wv`.
-    var sideBySideMinimum: Int {
+    var minimumRowsForParts: Int {
         switch self {
         case .twoStreams: return 4096
         case .fourStreams, .fourStreamsInRegisters: return 256
         }
     }
 
-    /// Whether Q8_0 decode reads a share of at least `sideBySideMinimum` rows as four
+    /// Whether Q8_0 decode reads a share of at least `minimumRowsForParts` rows as four
     /// quarters side by side (`QuantizedProduct.fourRows`); otherwise one row at a time.
     var quantizedInQuarters: Bool { sideBySideParts == 4 }
 

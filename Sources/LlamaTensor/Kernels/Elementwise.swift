@@ -105,3 +105,10 @@ public func argmax(_ x: UnsafeBufferPointer<Float>) -> Int? {
     }
     return best
 }
+
+/// `x += delta` over `count` floats: a residual connection.
+@inline(__always)
+package func addInPlace(_ x: UnsafeMutablePointer<Float>, _ delta: UnsafeMutablePointer<Float>, count: Int) {
+    add(UnsafeBufferPointer(start: x, count: count), UnsafeBufferPointer(start: delta, count: count),
+        into: UnsafeMutableBufferPointer(start: x, count: count))
+}

@@ -150,7 +150,7 @@ enum QuantizedProduct<Format: BlockFormat> {
                            _ xq: UnsafePointer<Int16>, _ xd: ActivationScales,
                            out: UnsafeMutablePointer<Float>, walk: DecodeWalk) {
         var r = range.lowerBound
-        if walk.quantizedInQuarters && range.count >= walk.sideBySideMinimum {
+        if walk.quantizedInQuarters && range.count >= walk.minimumRowsForParts {
             let part = range.count / 4
             for i in r..<(r + part) {
                 fourRows(base + i * rowBytes, rowStride: part * rowBytes, blocks: blocks, xq, xd,

@@ -15,12 +15,11 @@ extension TiledProduct {
     ///   L1 holds at all) go four at a time through `tile4x1`, sums in registers, which
     ///   reads them about 1.5 × as fast as `streamRows`.
     /// - Shorter rows keep their activations (16 KiB at most) in L1 beside the weights. A
-    ///   share of at least `walk.sideBySideMinimum` rows is cut into `walk.sideBySideParts`
+    ///   share of at least `walk.minimumRowsForParts` rows is cut into `walk.sideBySideParts`
     ///   equal parts walked side by side: several long sequential streams keep more memory
-    ///   requests in flight than one (on AMD Zen 4 the default build's 1B decode is a few
-    ///   percent faster with two; on Intel, a fifth to a half faster with four). On AMD Zen 3 the
-    ///   four parts go through `tile4x1`, sums in registers (`walk.sideBySideInRegisters`),
-    ///   elsewhere through `streamRows`. Smaller shares go one row at a time.
+    ///   requests in flight than one. With the `four-in-registers` walk the four parts go
+    ///   through `tile4x1`, sums in registers (`walk.sideBySideInRegisters`), otherwise
+    ///   through `streamRows`. Smaller shares go one row at a time.
     ///
     /// Not used: four adjacent short rows (each row is then a single 4 KiB page, and the
     /// prefetchers never get going on it), and halves or quarters only a few megabytes apart
@@ -45,7 +44,7 @@ extension TiledProduct {
                                sums: sums, out: out + r, outStride: 1)
                     r += 4
                 }
-            } else if n <= singleRowLimit && range.count >= walk.sideBySideMinimum {
+            } else if n <= singleRowLimit && range.count >= walk.minimumRowsForParts {
                 let parts = walk.sideBySideParts, part = range.count / parts
                 if walk.sideBySideInRegisters && parts == 4 {
                     for i in r..<(r + part) {
