@@ -15,7 +15,8 @@ Tensors (GGUF shapes are [columns, rows], i.e. ne0 first; numpy shapes are (rows
     a.<t>.dequantized        F32   gguf.quants.dequantize(bytes of a.<t>, <T>)
     b.<t>.dequantized        F32   likewise
 
-for <t> in q4_0, q4_1, q8_0, q4_k, q6_k (<T> = Q4_0, Q4_1, Q8_0, Q4_K, Q6_K).
+for <t> in q4_0, q4_1, q8_0, q4_k, q6_k, q5_0, q5_1 (<T> = Q4_0, Q4_1, Q8_0, Q4_K, Q6_K,
+Q5_0, Q5_1).
 
 The script also checks, and refuses to write the file otherwise, that llama.cpp's own
 dequantizer (ggml_get_type_traits(T)->to_float) gives bit-identical floats to
@@ -56,7 +57,8 @@ from gguf import GGMLQuantizationType as T
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "gguf", "kquants.gguf")
 
-TYPES = [("q4_0", T.Q4_0), ("q4_1", T.Q4_1), ("q8_0", T.Q8_0), ("q4_k", T.Q4_K), ("q6_k", T.Q6_K)]
+TYPES = [("q4_0", T.Q4_0), ("q4_1", T.Q4_1), ("q8_0", T.Q8_0), ("q4_k", T.Q4_K), ("q6_k", T.Q6_K),
+         ("q5_0", T.Q5_0), ("q5_1", T.Q5_1)]
 
 
 class TypeTraits(ctypes.Structure):

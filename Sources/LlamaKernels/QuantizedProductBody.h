@@ -77,11 +77,26 @@ LLK_INLINE size_t LLK_NAME(block_bytes)(llk_format f) {
     case LLK_Q4_1: return 20;
     case LLK_Q4_K: return 144;
     case LLK_Q6_K: return 210;
+    case LLK_Q5_0: return 22;
+    case LLK_Q5_1: return 24;
     }
     return 0;
 }
 
-LLK_INLINE int LLK_NAME(has_offset)(llk_format f) { return f == LLK_Q4_1 || f == LLK_Q4_K; }
+LLK_INLINE int LLK_NAME(has_offset)(llk_format f) { return f == LLK_Q4_1 || f == LLK_Q4_K || f == LLK_Q5_1; }
+
+/// Bit 4 of Q5's 32 levels: 0x10 in byte i where bit i of the little-endian word at `p` is
+/// set. Each byte picks the word's byte i / 8, keeps bit i % 8, and compares.
+LLK_INLINE __m256i LLK_NAME(fifth_bits)(const uint8_t *p) {
+    uint32_t word;
+    memcpy(&word, p, 4);
+    const __m256i pick = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)word), pick);
+    __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+    return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
 
 /// Unit `u` of the block at `b`, as `BlockFormat`'s `unitSum`, `unitScale` and
 /// `unitOffset` describe it.
@@ -100,6 +115,16 @@ LLK_INLINE LLK_NAME(unit) LLK_NAME(load_unit)(llk_format f, const uint8_t *b, in
         break;
     case LLK_Q4_1:  // d | m | 16 bytes of nibbles; weight = d · q + m
         r.q = LLK_NAME(nibbles)(b + 4);
+        r.scale = LLK_NAME(half)(b);
+        r.offset = LLK_NAME(half)(b + 2);
+        break;
+    case LLK_Q5_0:  // d | 4 bytes of fifth bits | 16 bytes of nibbles; weight = d · (q − 16)
+        r.q = _mm256_sub_epi8(_mm256_or_si256(LLK_NAME(nibbles)(b + 6), LLK_NAME(fifth_bits)(b + 2)),
+                              _mm256_set1_epi8(16));
+        r.scale = LLK_NAME(half)(b);
+        break;
+    case LLK_Q5_1:  // d | m | 4 bytes of fifth bits | 16 bytes of nibbles; weight = d · q + m
+        r.q = _mm256_or_si256(LLK_NAME(nibbles)(b + 8), LLK_NAME(fifth_bits)(b + 4));
         r.scale = LLK_NAME(half)(b);
         r.offset = LLK_NAME(half)(b + 2);
         break;
@@ -145,13 +170,14 @@ LLK_INLINE LLK_NAME(unit) LLK_NAME(load_unit)(llk_format f, const uint8_t *b, in
 }
 
 /// The unit's exact integer dot product with 32 activation levels `x`, in eight lanes.
-/// Bounds: Q8_0 and Q4_0 go through `dot_s8`, Q4_1 and Q4_K (levels 0...15) through
-/// `dot_u8`. Q6_K multiplies the 16-bit pair sums (at most 2 · 32 · 127) by its halves'
+/// Bounds: Q8_0, Q4_0 and Q5_0 go through `dot_s8`, Q4_1, Q4_K and Q5_1 (levels 0...31)
+/// through `dot_u8`. Q6_K multiplies the 16-bit pair sums (at most 2 · 32 · 127) by its halves'
 /// scales (at most 128 in magnitude) with `vpmaddwd`: under 2^22 per lane.
 LLK_INLINE __m256i LLK_NAME(unit_dot)(llk_format f, const LLK_NAME(unit) *w, __m256i x) {
     switch (f) {
     case LLK_Q4_1:
     case LLK_Q4_K:
+    case LLK_Q5_1:
         return LLK_NAME(dot_u8)(w->q, x);
     case LLK_Q6_K: {
         __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w->q, w->q), _mm256_sign_epi8(x, w->q));

@@ -16,6 +16,8 @@ void LLK_NAME(llk_quantized_product)(llk_format f, const void *weights, size_t r
         case LLK_Q4_1: LLK_NAME(wide_product)(LLK_Q4_1, w, row_bytes, begin, end, n, x, xd, xs, xc, tokens, out, out_stride); break;
         case LLK_Q4_K: LLK_NAME(wide_product)(LLK_Q4_K, w, row_bytes, begin, end, n, x, xd, xs, xc, tokens, out, out_stride); break;
         case LLK_Q6_K: LLK_NAME(wide_product)(LLK_Q6_K, w, row_bytes, begin, end, n, x, xd, xs, xc, tokens, out, out_stride); break;
+        case LLK_Q5_0: LLK_NAME(wide_product)(LLK_Q5_0, w, row_bytes, begin, end, n, x, xd, xs, xc, tokens, out, out_stride); break;
+        case LLK_Q5_1: LLK_NAME(wide_product)(LLK_Q5_1, w, row_bytes, begin, end, n, x, xd, xs, xc, tokens, out, out_stride); break;
         }
         return;
     }
@@ -28,5 +30,7 @@ void LLK_NAME(llk_quantized_product)(llk_format f, const void *weights, size_t r
     case LLK_Q4_1: LLK_NAME(product)(LLK_Q4_1, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
     case LLK_Q4_K: LLK_NAME(product)(LLK_Q4_K, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
     case LLK_Q6_K: LLK_NAME(product)(LLK_Q6_K, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
+    case LLK_Q5_0: LLK_NAME(product)(LLK_Q5_0, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
+    case LLK_Q5_1: LLK_NAME(product)(LLK_Q5_1, w, row_bytes, begin, end, n, x, xd, xs, tokens, out, out_stride); break;
     }
 }

@@ -8,7 +8,7 @@
 //
 // - The weight levels of two units fill one register. The integer product is `vpdpbusd`,
 //   which multiplies unsigned bytes by signed ones, so signed levels are stored shifted by
-//   k (Q8_0: w + 128; Q4_0: the nibble itself, k = 8; Q6_K: k = 32) and the dot product
+//   k (Q8_0: w + 128; Q4_0: the nibble itself, k = 8; Q5_0: k = 16; Q6_K: k = 32) and the dot product
 //   starts from −k · Σx instead of 0: `SplitActivations.quantizedCorrections` holds −Σx of
 //   every sixteen activations, in the lanes where each sixteen's sum begins, and a shift by
 //   log2 k makes the correction. The result is the exact integer Σ (w − k) · x, as before.
@@ -31,6 +31,7 @@ LLK_INLINE int LLK_NAME(wide_shift)(llk_format f) {
     case LLK_Q8_0: return 7;
     case LLK_Q4_0: return 3;
     case LLK_Q6_K: return 5;
+    case LLK_Q5_0: return 4;
     default: return 0;
     }
 }
@@ -60,6 +61,7 @@ LLK_INLINE __m256 LLK_NAME(group_scales)(llk_format f, const uint8_t *g, __m256 
     const __m256 k256 = _mm256_set1_ps(256.0f);
     switch (f) {
     case LLK_Q4_1:
+    case LLK_Q5_1:
         *offsets = LLK_NAME(eight_halves)(g + 2, bb);
         return _mm256_mul_ps(LLK_NAME(eight_halves)(g, bb), k256);
     case LLK_Q4_K: {
@@ -102,8 +104,10 @@ LLK_INLINE __m512i LLK_NAME(wide_levels)(llk_format f, const uint8_t *g, int p, 
         return _mm512_xor_si512(q, _mm512_set1_epi8((char)0x80));
     }
     case LLK_Q4_0:
-    case LLK_Q4_1: {
-        const size_t at = f == LLK_Q4_0 ? 2 : 4;
+    case LLK_Q4_1:
+    case LLK_Q5_0:
+    case LLK_Q5_1: {
+        const size_t at = f == LLK_Q4_0 ? 2 : f == LLK_Q4_1 ? 4 : f == LLK_Q5_0 ? 6 : 8;
         const uint8_t *b = g + 2 * p * bb;
         // [block 0's 16 bytes, block 1's] copied to [b0, b0, b1, b1]; the second copy of
         // each shifted by four gives the high nibbles.
@@ -111,7 +115,17 @@ LLK_INLINE __m512i LLK_NAME(wide_levels)(llk_format f, const uint8_t *g, int p, 
         __m512i q = _mm512_permutexvar_epi64(_mm512_set_epi64(3, 2, 3, 2, 1, 0, 1, 0), _mm512_castsi256_si512(two));
         q = _mm512_srlv_epi16(q, _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0, 0,
                                                   0x0004000400040004LL, 0x0004000400040004LL, 0, 0));
-        return _mm512_and_si512(q, low4);
+        q = _mm512_and_si512(q, low4);
+        if (f == LLK_Q5_0 || f == LLK_Q5_1) {
+            // The fifth bits of both blocks, bit i of the mask for byte i: the levels are
+            // block 0's 32 then block 1's, in element order.
+            uint32_t first, second;
+            memcpy(&first, b + at - 4, 4);
+            memcpy(&second, b + bb + at - 4, 4);
+            const __mmask64 fifth = (__mmask64)first | ((__mmask64)second << 32);
+            q = _mm512_or_si512(q, _mm512_maskz_mov_epi8(fifth, _mm512_set1_epi8(0x10)));
+        }
+        return q;
     }
     case LLK_Q4_K: {
         // Units 2p and 2p + 1 are the low and high nibbles of the same 32 bytes.

@@ -7,7 +7,7 @@ enum Help {
     static let modelOption = """
       --model DIR|FILE       Meta's checkpoint folder (consolidated.00.pth, params.json,
                              tokenizer.model) or a llama GGUF file (F32, F16, BF16, Q8_0, Q4_0,
-                             Q4_1, Q4_K, Q6_K: Q4_K_M files among them).
+                             Q4_1, Q5_0, Q5_1, Q4_K, Q6_K: Q4_K_M files among them).
                              Default: $LLAMA_MODEL, else the demo model Models/demo
                              (a tiny completion model trained on Python's docs).
     """

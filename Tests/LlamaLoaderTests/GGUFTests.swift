@@ -195,7 +195,7 @@ struct GGUFTests {
     @Test(arguments: ["a", "b"])
     func everyFormatDequantizesAsGGUFDoes(source: String) throws {
         let file = try Self.file.get()
-        for type in ["q4_0", "q4_1", "q8_0", "q4_k", "q6_k"] {
+        for type in ["q4_0", "q4_1", "q8_0", "q4_k", "q6_k", "q5_0", "q5_1"] {
             let quantized = try #require(try file.tensor(named: "\(source).\(type)"))
             let expected = try #require(try file.tensor(named: "\(source).\(type).dequantized"))
             #expect(quantized.floats().map(\.bitPattern) == expected.floats().map(\.bitPattern), "\(source).\(type)")
@@ -206,7 +206,7 @@ struct GGUFTests {
     func ourQuantizerWritesLlamaCppsBytes(source: String) throws {
         let file = try Self.file.get()
         let values = try #require(try file.tensor(named: "source.\(source)"))
-        for (type, dtype) in [("q4_0", DType.q4_0), ("q4_1", .q4_1), ("q8_0", .q8_0)] {
+        for (type, dtype) in [("q4_0", DType.q4_0), ("q4_1", .q4_1), ("q8_0", .q8_0), ("q5_0", .q5_0), ("q5_1", .q5_1)] {
             let theirs = try #require(try file.tensor(named: "\(source).\(type)"))
             let ours = try Tensor(values.floats(), shape: values.shape, dtype: dtype)
             #expect(Array(ours.rawBytes) == Array(theirs.rawBytes), "\(source).\(type)")

@@ -9,7 +9,7 @@ import Testing
 import TestSupport
 
 @Suite("Instruction-set variants") struct InstructionSetTests {
-    static let formats: [DType] = [.q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
+    static let formats: [DType] = [.q8_0, .q4_0, .q4_1, .q4_K, .q6_K, .q5_0, .q5_1]
 
     @Test func portableIsAlwaysSupportedAndCurrentIsSupported() {
         #expect(InstructionSet.supported.first == .portable)

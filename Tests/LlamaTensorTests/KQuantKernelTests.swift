@@ -18,7 +18,7 @@ import TestSupport
         for i in 0..<(blocks * size) { bytes.storeBytes(of: UInt8.random(in: 0...255, using: &g), toByteOffset: i, as: UInt8.self) }
         let scaleOffsets: [Int]
         switch dtype {
-        case .q4_K, .q4_1: scaleOffsets = [0, 2]
+        case .q4_K, .q4_1, .q5_1: scaleOffsets = [0, 2]
         case .q6_K: scaleOffsets = [208]
         default: scaleOffsets = [0]
         }

@@ -35,6 +35,8 @@ typedef enum {
     LLK_Q4_1 = 2,
     LLK_Q4_K = 3,
     LLK_Q6_K = 4,
+    LLK_Q5_0 = 5,
+    LLK_Q5_1 = 6,
 } llk_format;
 
 /// The variants this processor and operating system can run, as a bit mask of

@@ -22,6 +22,10 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
     public static let q8_0 = GGMLType(rawValue: 8)
     /// `GGML_TYPE_Q4_K`
     public static let q4_K = GGMLType(rawValue: 12)
+    /// `GGML_TYPE_Q5_0`
+    public static let q5_0 = GGMLType(rawValue: 6)
+    /// `GGML_TYPE_Q5_1`
+    public static let q5_1 = GGMLType(rawValue: 7)
     /// `GGML_TYPE_Q6_K`
     public static let q6_K = GGMLType(rawValue: 14)
     /// `GGML_TYPE_BF16`
@@ -41,6 +45,8 @@ public struct GGMLType: RawRepresentable, Sendable, Hashable, CustomStringConver
         case .q4_0: self = .q4_0
         case .q4_1: self = .q4_1
         case .q4_K: self = .q4_K
+        case .q5_0: self = .q5_0
+        case .q5_1: self = .q5_1
         case .q6_K: self = .q6_K
         case .bf16: self = .bf16
         }

@@ -5,7 +5,7 @@
 /// `out[r] = Σ_c weights[r, c] · x[c]`: one decode step's linear layer.
 ///
 /// - Parameters:
-///   - weights: `[outFeatures, inFeatures]`, bf16, f16, f32 or a block format (q8_0, q4_0, q4_1, q4_K, q6_K), row-major (PyTorch's
+///   - weights: `[outFeatures, inFeatures]`, bf16, f16, f32 or a block format (`DType.blockFormat`), row-major (PyTorch's
 ///     `nn.Linear.weight` layout).
 ///   - x: Activations with `x.width == inFeatures`; row 0 is used.
 ///   - out: `outFeatures` floats.
@@ -26,7 +26,7 @@ public func matrixVectorProduct(_ weights: Tensor, _ x: SplitActivations,
 /// agreement, and the output independent of the thread count.
 ///
 /// - Parameters:
-///   - weights: `[outFeatures, inFeatures]`, bf16, f16, f32 or a block format (q8_0, q4_0, q4_1, q4_K, q6_K) (see `QuantizedProduct`:
+///   - weights: `[outFeatures, inFeatures]`, bf16, f16, f32 or a block format (`DType.blockFormat`) (see `QuantizedProduct`:
 ///     the activations are then quantized to 8 bits per block of 32, as llama.cpp does).
 ///   - x: `rows` loaded activation rows of width `inFeatures`.
 ///   - rows: How many rows of `x` to multiply (at most `x.rowCount`).
@@ -63,6 +63,10 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
     case .q4_K: QuantizedProduct<Q4_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
                                                            instructionSet: instructionSet)
     case .q6_K: QuantizedProduct<Q6_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
+    case .q5_0: QuantizedProduct<Q5_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                                                           instructionSet: instructionSet)
+    case .q5_1: QuantizedProduct<Q5_1>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
                                                            instructionSet: instructionSet)
     }
 }

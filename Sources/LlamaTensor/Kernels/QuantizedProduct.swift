@@ -293,6 +293,8 @@ extension BlockFormat {
         case .q4_1: return LLK_Q4_1
         case .q4_K: return LLK_Q4_K
         case .q6_K: return LLK_Q6_K
+        case .q5_0: return LLK_Q5_0
+        case .q5_1: return LLK_Q5_1
         default: return LLK_Q8_0
         }
     }

@@ -29,6 +29,12 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// GGML's Q6_K: super-blocks of 256 six-bit weights with sixteen 8-bit scales (210
     /// bytes, 6.56 bits per weight). Read only. See `Q6_K`.
     case q6_K
+    /// GGML's Q5_0: blocks of 32 five-bit levels with one f16 scale (22 bytes, 5.5 bits per
+    /// weight). See `Q5_0`.
+    case q5_0
+    /// GGML's Q5_1: blocks of 32 five-bit levels with an f16 scale and minimum (24 bytes, 6
+    /// bits per weight). See `Q5_1`.
+    case q5_1
 
     /// The block format of a quantized type, nil for the plain types.
     @inlinable
@@ -40,6 +46,8 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         case .q4_1: return Q4_1.self
         case .q4_K: return Q4_K.self
         case .q6_K: return Q6_K.self
+        case .q5_0: return Q5_0.self
+        case .q5_1: return Q5_1.self
         }
     }
 
@@ -47,11 +55,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// be a multiple of it (a block never spans two rows).
     @inlinable
     public var blockSize: Int {
-        switch self {
-        case .bf16, .f16, .f32: return 1
-        case .q8_0, .q4_0, .q4_1: return 32
-        case .q4_K, .q6_K: return 256
-        }
+        blockFormat?.blockSize ?? 1
     }
 
     /// Bytes per block (per element for the plain types).
@@ -60,11 +64,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         switch self {
         case .bf16, .f16: return 2
         case .f32: return 4
-        case .q8_0: return Q8_0.blockByteSize
-        case .q4_0: return Q4_0.blockByteSize
-        case .q4_1: return Q4_1.blockByteSize
-        case .q4_K: return Q4_K.blockByteSize
-        case .q6_K: return Q6_K.blockByteSize
+        default: return blockFormat?.blockByteSize ?? 0
         }
     }
 

@@ -21,7 +21,7 @@ extension Tensor {
             for i in 0..<width {
                 out[i] = base.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
             }
-        case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
+        default:
             dtype.blockFormat?.widen(base, count: width, into: out)
         }
     }
@@ -54,7 +54,7 @@ extension Tensor {
                 for i in 0..<width {
                     destination.storeBytes(of: Float16(row[i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
-            case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
+            default:
                 target.blockFormat?.quantize(UnsafeBufferPointer(start: row, count: width), into: destination)
             }
         }

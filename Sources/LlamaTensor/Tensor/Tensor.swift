@@ -79,7 +79,7 @@ public struct Tensor: @unchecked Sendable {
         case .f16:
             let out = base.assumingMemoryBound(to: UInt16.self)
             for (i, v) in values.enumerated() { out[i] = Self.float16Bits(v) }
-        case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
+        default:
             values.withUnsafeBufferPointer { _ = dtype.blockFormat?.quantize($0, into: base) }
         }
     }
@@ -133,7 +133,7 @@ public struct Tensor: @unchecked Sendable {
             return BFloat16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)).floatValue
         case .f16:
             return Float(Float16(bitPattern: baseAddress.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
-        case .q8_0, .q4_0, .q4_1, .q4_K, .q6_K:
+        default:
             return dtype.blockFormat?.element(baseAddress, index) ?? .nan
         }
     }
