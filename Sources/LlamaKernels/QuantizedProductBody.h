@@ -6,7 +6,7 @@
 //
 // The arithmetic is that of `QuantizedProduct` in LlamaTensor: per unit of 32 weights, an
 // exact integer dot product of the weight levels with the activation levels, converted to
-// float and multiplied by both scales into an eight-lane accumulator; offsets (Q4_1, Q4_K)
+// float and multiplied by both scales into an eight-lane accumulator; offsets (Q4_1, Q5_1, Q4_K)
 // times the activations' sums added in a separate float; the lanes summed in a fixed order
 // at the end. Only the instructions differ: `vpmaddubsw` multiplies unsigned bytes by
 // signed bytes and adds neighbours into 16 bits (AVX2), `vpdpbusd` does four at a time into

@@ -15,7 +15,7 @@
 // - Each unit's scale times the activations' scale is one lane of an eight-lane product
 //   made once per group (eight halves widened at once, times eight activation scales), and
 //   spread over the unit's lanes with one permutation.
-// - Offsets (Q4_1, Q4_K) are eight lanes of `m · s` per group, summed at the end.
+// - Offsets (Q4_1, Q5_1, Q4_K) are eight lanes of `m · s` per group, summed at the end.
 //
 // Every output element is computed with the same operations in the same order whether its
 // token is alone (decode) or one of many (prefill), so the two agree bit for bit.

@@ -155,7 +155,7 @@ struct GGUFTests {
         let file = try GGUFFile(url: url)
         #expect(file.tensors.first?.type.description == "Q5_K")
         #expect(throws: LoaderError.invalidTensor(file: "q5k.gguf", tensor: "blk.0.attn_q.weight",
-                                                  reason: "type Q5_K is not supported: expected BF16, F16, F32, Q8_0, Q4_0, Q4_1, Q4_K or Q6_K")) {
+                                                  reason: "type Q5_K is not supported: expected BF16, F16, F32, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K or Q6_K")) {
             try file.tensor(named: "blk.0.attn_q.weight")
         }
         let params = ModelParams(dim: 256, nLayers: 1, nHeads: 4, vocabSize: 10)

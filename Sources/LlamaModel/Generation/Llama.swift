@@ -60,7 +60,7 @@ public final class Llama: @unchecked Sendable {
     /// Llama 3's header tokens). Nil when it is neither.
     public let chatStyle: ChatFormat.Style?
     /// The transformer and its KV cache.
-    public let transformer: Transformer
+    package let transformer: Transformer
     /// Seconds spent loading.
     public let loadSeconds: Double
 

@@ -27,7 +27,7 @@ public final class Transformer: @unchecked Sendable {
     /// The most positions (prompt plus generated tokens) the KV cache holds.
     public let contextLength: Int
     /// The threads every kernel is split across.
-    public let pool: ThreadPool
+    package let pool: ThreadPool
     /// Whether `output` is the embedding table (Llama 3.2 1B and 3B).
     public let hasTiedOutput: Bool
 

@@ -11,24 +11,24 @@
 /// cost about 1.2 instructions per multiply-add on SSE2. In blocks they come out as whole
 /// vectors, about 0.8, and the 1B shape's score loop (four query heads per KV head, 64
 /// dimensions) takes about 0.7 of the time per key, in cache or from memory.
-public enum KeyBlocks {
+package enum KeyBlocks {
     /// Positions per block: one `SIMD8` of scores.
-    public static let positions = 8
+    package static let positions = 8
 
     /// Floats taken by one head's keys for `capacity` positions: whole blocks.
-    public static func floats(capacity: Int, headDim: Int) -> Int {
+    package static func floats(capacity: Int, headDim: Int) -> Int {
         (capacity + positions - 1) / positions * positions * headDim
     }
 
     /// Where element `dimension` of `position`'s key lives, counted in floats from the
     /// head's first key.
     @inlinable
-    public static func index(position: Int, dimension: Int, headDim: Int) -> Int {
+    package static func index(position: Int, dimension: Int, headDim: Int) -> Int {
         (position / positions) * positions * headDim + dimension * positions + position % positions
     }
 
     /// Copies one position's key (`headDim` floats) into its place among `keys`.
-    public static func store(_ key: UnsafePointer<Float>, position: Int, headDim: Int,
+    package static func store(_ key: UnsafePointer<Float>, position: Int, headDim: Int,
                              into keys: UnsafeMutablePointer<Float>) {
         let first = keys + index(position: position, dimension: 0, headDim: headDim)
         for i in 0..<headDim { first[i * positions] = key[i] }

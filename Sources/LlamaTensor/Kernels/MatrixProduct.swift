@@ -12,7 +12,7 @@
 ///   - pool: Splits the rows of `weights` across threads.
 /// - Complexity: O(outFeatures × inFeatures); reads every weight once, allocates nothing.
 ///   Memory-bound: its speed is the memory bandwidth divided by the weight bytes.
-public func matrixVectorProduct(_ weights: Tensor, _ x: SplitActivations,
+package func matrixVectorProduct(_ weights: Tensor, _ x: SplitActivations,
                                 into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
     matrixProduct(weights, x, rows: 1, into: out, pool: pool)
 }
@@ -33,7 +33,7 @@ public func matrixVectorProduct(_ weights: Tensor, _ x: SplitActivations,
 ///   - out: `rows × outFeatures` floats, row-major.
 ///   - pool: Splits the rows of `weights` across threads.
 /// - Complexity: O(rows × outFeatures × inFeatures), no allocation.
-public func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
+package func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
                           into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
     matrixProduct(weights, x, rows: rows, into: out, pool: pool, walk: .current)
 }

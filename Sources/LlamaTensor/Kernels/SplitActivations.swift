@@ -17,23 +17,23 @@
 ///
 /// Allocated once with a capacity; `load` copies into the existing buffers and never
 /// allocates, so the decode loop allocates nothing.
-public final class SplitActivations: @unchecked Sendable {
+package final class SplitActivations: @unchecked Sendable {
     // @unchecked Sendable: written only by `load`, by the single owner, between kernels.
 
     /// Elements per unsplit row.
-    public let width: Int
+    package let width: Int
     /// The most rows `load` accepts.
-    public let capacity: Int
+    package let capacity: Int
     /// `(width + 1) / 2`: the length of the even half (and the stride of both halves).
-    public let halfWidth: Int
+    package let halfWidth: Int
     /// The number of rows currently loaded.
-    public private(set) var rowCount: Int = 0
+    package private(set) var rowCount: Int = 0
 
     /// Row `r`'s even-indexed elements start at `even + r * halfWidth`.
-    public let even: UnsafeMutablePointer<Float>
+    package let even: UnsafeMutablePointer<Float>
     /// Row `r`'s odd-indexed elements start at `odd + r * halfWidth`; an odd `width`
     /// leaves the last slot of each row zero.
-    public let odd: UnsafeMutablePointer<Float>
+    package let odd: UnsafeMutablePointer<Float>
 
     /// The quantized copy for the Q8_0 kernels, when `width` is a multiple of 32: per row,
     /// `width / 32` blocks of 32 `Int16` levels in -127...127, each block's elements in the
@@ -66,7 +66,7 @@ public final class SplitActivations: @unchecked Sendable {
     private var quantizedIsCurrent = false
 
     /// Creates empty buffers for up to `capacity` rows of `width` elements.
-    public init(width: Int, capacity: Int) {
+    package init(width: Int, capacity: Int) {
         precondition(width >= 0 && capacity >= 0)
         self.width = width
         self.capacity = capacity
@@ -165,7 +165,7 @@ public final class SplitActivations: @unchecked Sendable {
 
     /// Splits `rows` consecutive rows of `width` elements starting at `x`.
     /// - Complexity: O(rows × width), no allocation.
-    public func load(_ x: UnsafePointer<Float>, rows: Int) {
+    package func load(_ x: UnsafePointer<Float>, rows: Int) {
         precondition(rows <= capacity, "load of \(rows) rows into capacity \(capacity)")
         rowCount = rows
         quantizedIsCurrent = false
@@ -185,7 +185,7 @@ public final class SplitActivations: @unchecked Sendable {
     }
 
     /// Splits one row given as a buffer of exactly `width` elements.
-    public func load(_ x: UnsafeBufferPointer<Float>) {
+    package func load(_ x: UnsafeBufferPointer<Float>) {
         precondition(x.count == width, "row of \(x.count) elements into width \(width)")
         guard let base = x.baseAddress else { rowCount = 1; return }
         load(base, rows: 1)

@@ -23,7 +23,7 @@ public protocol BlockFormat {
     static var blockByteSize: Int { get }
     /// Units of 32 weights per block.
     static var unitsPerBlock: Int { get }
-    /// Whether weights carry an offset `m` (Q4_1, Q4_K) or are symmetric around 0.
+    /// Whether weights carry an offset `m` (Q4_1, Q5_1, Q4_K) or are symmetric around 0.
     static var hasOffset: Bool { get }
     /// The scalar reference: the block's `32 · unitsPerBlock` weights into `out`, computed
     /// as `gguf.quants.dequantize` computes them.

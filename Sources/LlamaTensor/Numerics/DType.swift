@@ -23,18 +23,18 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// GGML's Q4_1: blocks of 32 four-bit levels with an f16 scale and minimum (20 bytes, 5
     /// bits per weight). See `Q4_1`.
     case q4_1
-    /// GGML's Q4_K: super-blocks of 256 weights in eight units with 6-bit scales and mins
-    /// (144 bytes, 4.5 bits per weight). Read only. See `Q4_K`.
-    case q4_K
-    /// GGML's Q6_K: super-blocks of 256 six-bit weights with sixteen 8-bit scales (210
-    /// bytes, 6.56 bits per weight). Read only. See `Q6_K`.
-    case q6_K
     /// GGML's Q5_0: blocks of 32 five-bit levels with one f16 scale (22 bytes, 5.5 bits per
     /// weight). See `Q5_0`.
     case q5_0
     /// GGML's Q5_1: blocks of 32 five-bit levels with an f16 scale and minimum (24 bytes, 6
     /// bits per weight). See `Q5_1`.
     case q5_1
+    /// GGML's Q4_K: super-blocks of 256 weights in eight units with 6-bit scales and mins
+    /// (144 bytes, 4.5 bits per weight). Read only. See `Q4_K`.
+    case q4_K
+    /// GGML's Q6_K: super-blocks of 256 six-bit weights with sixteen 8-bit scales (210
+    /// bytes, 6.56 bits per weight). Read only. See `Q6_K`.
+    case q6_K
 
     /// The block format of a quantized type, nil for the plain types.
     @inlinable
