@@ -50,23 +50,22 @@ func matrixProduct(_ weights: Tensor, _ x: SplitActivations, rows: Int,
         FloatProduct.run(weights, x, rows: rows, into: out, pool: pool, instructionSet: instructionSet)
         return
     }
+    if let format = weights.dtype.blockFormat {
+        quantizedProduct(format, weights, x, rows: rows, into: out, pool: pool, walk: walk,
+                         instructionSet: instructionSet)
+        return
+    }
     switch weights.dtype {
     case .bf16: TiledProduct<BFloat16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     case .f16: TiledProduct<Float16Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .f32: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
-    case .q8_0: QuantizedProduct<Q8_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
-    case .q4_0: QuantizedProduct<Q4_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
-    case .q4_1: QuantizedProduct<Q4_1>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
-    case .q4_K: QuantizedProduct<Q4_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
-    case .q6_K: QuantizedProduct<Q6_K>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
-    case .q5_0: QuantizedProduct<Q5_0>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
-    case .q5_1: QuantizedProduct<Q5_1>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk,
-                                                           instructionSet: instructionSet)
+    default: TiledProduct<Float32Weights>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk)
     }
+}
+
+/// `QuantizedProduct` specialized for `format` (the existential `DType.blockFormat`
+/// opened as a generic argument, so no format is named here).
+private func quantizedProduct<Format: BlockFormat>(_ format: Format.Type, _ weights: Tensor, _ x: SplitActivations,
+                                                   rows: Int, into out: UnsafeMutablePointer<Float>, pool: ThreadPool,
+                                                   walk: DecodeWalk, instructionSet: InstructionSet) {
+    QuantizedProduct<Format>.run(weights, x, rows: rows, into: out, pool: pool, walk: walk, instructionSet: instructionSet)
 }

@@ -118,6 +118,19 @@ extension SingleUnitFormat {
     @inline(__always)
     public static func unitOffset(_ block: UnsafeRawPointer, unit: Int) -> Float { offset(of: block) }
 
+    /// The f16 scale `d`, which every single-unit format stores first.
+    @inlinable
+    public static func scale(of block: UnsafeRawPointer) -> Float {
+        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
+    }
+
+    /// The f16 offset `m` after the scale for formats with an offset (Q4_1, Q5_1), else 0.
+    @inlinable
+    public static func offset(of block: UnsafeRawPointer) -> Float {
+        guard hasOffset else { return 0 }
+        return Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+    }
+
     /// `quantizeUnit`; always written.
     public static func quantizeBlock(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) -> Bool {
         quantizeUnit(x, into: out)
@@ -136,10 +149,26 @@ extension Q8_0: SingleUnitFormat {
     public static func levels(_ block: UnsafeRawPointer) -> SIMD32<Int8> {
         block.loadUnaligned(fromByteOffset: 2, as: SIMD32<Int8>.self)
     }
+}
 
-    /// 0: symmetric.
-    @inlinable
-    public static func offset(of block: UnsafeRawPointer) -> Float { 0 }
+/// The element of largest magnitude among 32 at `x`, with its sign (the first, on a tie),
+/// the number the symmetric formats divide by: `gguf`'s `take_along_axis(x, argmax(|x|))`.
+@inlinable
+func largestMagnitude(_ x: UnsafePointer<Float>) -> Float {
+    var largest: Float = 0
+    for i in 0..<32 where abs(x[i]) > abs(largest) { largest = x[i] }
+    return largest
+}
+
+/// The smallest and largest of 32 floats at `x`: the range the formats with an offset span.
+@inlinable
+func extremes(_ x: UnsafePointer<Float>) -> (low: Float, high: Float) {
+    var low = x[0], high = x[0]
+    for i in 1..<32 {
+        low = min(low, x[i])
+        high = max(high, x[i])
+    }
+    return (low, high)
 }
 
 /// The 32 four-bit values of 16 bytes in ggml's order: the low nibbles are elements 0-15,

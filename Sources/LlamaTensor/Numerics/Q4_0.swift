@@ -28,23 +28,11 @@ public enum Q4_0: SingleUnitFormat {
         nibbles(block.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self)) &- SIMD32(repeating: 8)
     }
 
-    /// The f16 scale `d`.
-    @inlinable
-    public static func scale(of block: UnsafeRawPointer) -> Float {
-        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
-    }
-
-    /// 0: symmetric.
-    @inlinable
-    public static func offset(of block: UnsafeRawPointer) -> Float { 0 }
-
     /// As `gguf.quants.Q4_0.quantize_blocks`: `d = x_max / −8` (the first element of
     /// largest magnitude), `q = trunc(x · (1/d) + 8.5)` clipped to 0...15, all in `Float`,
     /// then `d` stored as f16.
     public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
-        var largest: Float = 0
-        for i in 0..<32 where abs(x[i]) > abs(largest) { largest = x[i] }
-        let d = largest / -8
+        let d = largestMagnitude(x) / -8
         let inverse: Float = d == 0 ? 0 : 1 / d
         out.storeBytes(of: Float16(d).bitPattern.littleEndian, as: UInt16.self)
         for j in 0..<16 {

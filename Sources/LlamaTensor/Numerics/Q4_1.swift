@@ -24,27 +24,11 @@ public enum Q4_1: SingleUnitFormat {
         nibbles(block.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self))
     }
 
-    /// The f16 scale `d`.
-    @inlinable
-    public static func scale(of block: UnsafeRawPointer) -> Float {
-        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
-    }
-
-    /// The f16 minimum `m`.
-    @inlinable
-    public static func offset(of block: UnsafeRawPointer) -> Float {
-        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-    }
-
     /// As `gguf.quants.Q4_1.quantize_blocks`: `d = (max − min) / 15`,
     /// `q = trunc((x − min) · (1/d) + 0.5)` clipped to 0...15, all in `Float`, then `d`
     /// and `min` stored as f16.
     public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
-        var low = x[0], high = x[0]
-        for i in 1..<32 {
-            low = min(low, x[i])
-            high = max(high, x[i])
-        }
+        let (low, high) = extremes(x)
         let d = (high - low) / 15
         let inverse: Float = d == 0 ? 0 : 1 / d
         out.storeBytes(of: Float16(d).bitPattern.littleEndian, as: UInt16.self)

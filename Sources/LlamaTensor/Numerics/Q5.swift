@@ -54,23 +54,11 @@ public enum Q5_0: SingleUnitFormat {
         fiveBitLevels(block, highBits: 2, nibbles: 6) &- SIMD32(repeating: 16)
     }
 
-    /// The f16 scale `d`.
-    @inlinable
-    public static func scale(of block: UnsafeRawPointer) -> Float {
-        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
-    }
-
-    /// 0: symmetric.
-    @inlinable
-    public static func offset(of block: UnsafeRawPointer) -> Float { 0 }
-
     /// As `gguf.quants.Q5_0.quantize_blocks`: `d = x_max / −16` (the first element of
     /// largest magnitude), `q = trunc(x · (1/d) + 16.5)` clipped to 0...31, all in `Float`,
     /// then `d` stored as f16.
     public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
-        var largest: Float = 0
-        for i in 0..<32 where abs(x[i]) > abs(largest) { largest = x[i] }
-        let d = largest / -16
+        let d = largestMagnitude(x) / -16
         let inverse: Float = d == 0 ? 0 : 1 / d
         out.storeBytes(of: Float16(d).bitPattern.littleEndian, as: UInt16.self)
         storeFiveBitLevels((0..<32).map { fiveBitLevel(x[$0] * inverse + 16.5) }, into: out, highBits: 2, nibbles: 6)
@@ -99,27 +87,11 @@ public enum Q5_1: SingleUnitFormat {
         fiveBitLevels(block, highBits: 4, nibbles: 8)
     }
 
-    /// The f16 scale `d`.
-    @inlinable
-    public static func scale(of block: UnsafeRawPointer) -> Float {
-        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(as: UInt16.self)))
-    }
-
-    /// The f16 minimum `m`.
-    @inlinable
-    public static func offset(of block: UnsafeRawPointer) -> Float {
-        Q8_0.halfToFloat(UInt16(littleEndian: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-    }
-
     /// As `gguf.quants.Q5_1.quantize_blocks`: `d = (max − min) / 31`,
     /// `q = trunc((x − min) · (1/d) + 0.5)` clipped to 0...31, all in `Float`, then `d` and
     /// `min` stored as f16.
     public static func quantizeUnit(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
-        var low = x[0], high = x[0]
-        for i in 1..<32 {
-            low = min(low, x[i])
-            high = max(high, x[i])
-        }
+        let (low, high) = extremes(x)
         let d = (high - low) / 31
         let inverse: Float = d == 0 ? 0 : 1 / d
         out.storeBytes(of: Float16(d).bitPattern.littleEndian, as: UInt16.self)
