@@ -59,15 +59,17 @@ public final class Llama: @unchecked Sendable {
     /// its `tokenizer.chat_template` writes (Llama 3's when it has no template but has
     /// Llama 3's header tokens). Nil when it is neither.
     public let chatStyle: ChatFormat.Style?
-    /// The transformer and its KV cache.
-    package let transformer: Transformer
+    /// The transformer and its KV cache that `generate` and `chat` use.
+    package var transformer: Transformer { conversation.transformer }
+    /// The KV cache of `generate` and `chat` and the tokens it holds (guarded by `queue`).
+    let conversation: Conversation
+    /// How the model was prepared (for the transformers of `ChatSession`s).
+    let options: Options
     /// Seconds spent loading.
     public let loadSeconds: Double
 
     /// Requests run one at a time, in the order they were made.
     let queue = RequestQueue()
-    /// The tokens whose keys and values are in the cache, in order (guarded by `queue`).
-    var cachedTokens: [Int32] = []
 
     /// Loads a model: Meta's folder (`consolidated.00.pth`, `params.json`, and usually
     /// `tokenizer.model`) or a `.gguf` file (see `ModelSource`).
@@ -89,9 +91,10 @@ public final class Llama: @unchecked Sendable {
             throw ModelError.tokenizerMismatch(tokenizerSize: tokenizer.vocabularySize,
                                                vocabularySize: source.params.vocabSize)
         }
-        transformer = try Transformer(weights: source.weights, params: source.params,
-                                      contextLength: options.contextLength,
-                                      threadCount: options.threadCount, batchSize: options.batchSize)
+        self.options = options
+        conversation = Conversation(try Transformer(weights: source.weights, params: source.params,
+                                                    contextLength: options.contextLength,
+                                                    threadCount: options.threadCount, batchSize: options.batchSize))
         if options.preload {
             Self.preload(source.weightsFile, progress: progress)
         }
@@ -189,24 +192,28 @@ public final class Llama: @unchecked Sendable {
     /// the stream still ends with `.finished` (reason `.cancelled`); see `GenerationStream`.
     public func generate(prompt: String, parameters: GenerationParameters = GenerationParameters())
         -> GenerationStream {
-        stream(parameters: parameters) { try self.promptTokens(for: prompt) }
+        stream(parameters: parameters, in: conversation) { try self.promptTokens(for: prompt) }
     }
 
     /// Generates from raw token ids (for models without a tokenizer, or a prompt made
     /// elsewhere). The ids are used as given: add `<|begin_of_text|>` yourself.
     public func generate(promptTokens: [Int32], parameters: GenerationParameters = GenerationParameters())
         -> GenerationStream {
-        stream(parameters: parameters) { promptTokens }
+        stream(parameters: parameters, in: conversation) { promptTokens }
     }
 
     /// Generates the assistant's reply to a dialog in the model's chat format.
     public func chat(_ messages: [ChatFormat.Message], parameters: GenerationParameters = GenerationParameters())
         -> GenerationStream {
-        stream(parameters: parameters) { try self.promptTokens(for: messages) }
+        stream(parameters: parameters, in: conversation) { try self.promptTokens(for: messages) }
     }
 
-    private func stream(parameters: GenerationParameters,
-                        _ tokens: @escaping @Sendable () throws -> [Int32]) -> GenerationStream {
+    /// A stream over a generation in `conversation`'s cache, run on a thread of its own when
+    /// this request's turn comes; `finished` sees the summary (and the text generated)
+    /// before the stream ends, still in turn.
+    func stream(parameters: GenerationParameters, in conversation: Conversation,
+                finished: (@Sendable (GenerationSummary, String) -> Void)? = nil,
+                _ tokens: @escaping @Sendable () throws -> [Int32]) -> GenerationStream {
         let channel = GenerationStream.Channel()
         // The place in line is taken now, in the caller's order, not when the thread starts.
         let ticket = queue.take()
@@ -216,11 +223,14 @@ public final class Llama: @unchecked Sendable {
             do {
                 self.queue.wait(for: ticket)
                 defer { self.queue.done() }
-                let summary = try self.generateInTurn(promptTokens: tokens(), parameters: parameters,
+                var text = ""
+                let summary = try self.generateInTurn(in: conversation, promptTokens: tokens(), parameters: parameters,
                                                       isCancelled: { channel.isStopRequested }) { piece in
+                    text += piece.text
                     channel.send(.piece(piece))
                     return !channel.isStopRequested
                 }
+                finished?(summary, text)
                 channel.send(.finished(summary))
                 channel.finish()
             } catch {
@@ -254,14 +264,15 @@ public final class Llama: @unchecked Sendable {
                          isCancelled: (() -> Bool)? = nil,
                          onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
         try queue.run {
-            try generateInTurn(promptTokens: promptTokens, parameters: parameters, isCancelled: isCancelled,
-                               onPiece: onPiece)
+            try generateInTurn(in: conversation, promptTokens: promptTokens, parameters: parameters,
+                               isCancelled: isCancelled, onPiece: onPiece)
         }
     }
 
-    /// `generate`, once this request's turn has come. A request cancelled while it waited
-    /// runs nothing: it ends at once as `.cancelled`, and the cache is untouched.
-    private func generateInTurn(promptTokens: [Int32], parameters: GenerationParameters,
+    /// `generate` in `conversation`'s cache, once this request's turn has come. A request
+    /// cancelled while it waited runs nothing: it ends at once as `.cancelled`, and the cache
+    /// is untouched.
+    func generateInTurn(in conversation: Conversation, promptTokens: [Int32], parameters: GenerationParameters,
                                 isCancelled: (() -> Bool)?,
                                 onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
         if isCancelled?() == true {
@@ -273,25 +284,26 @@ public final class Llama: @unchecked Sendable {
         for id in promptTokens where id < 0 || Int(id) >= params.vocabSize {
             throw ModelError.tokenOutOfRange(id: id, vocabularySize: params.vocabSize)
         }
-        guard promptTokens.count <= transformer.contextLength else {
-            throw ModelError.contextFull(requested: promptTokens.count, capacity: transformer.contextLength)
+        guard promptTokens.count <= conversation.transformer.contextLength else {
+            throw ModelError.contextFull(requested: promptTokens.count, capacity: conversation.transformer.contextLength)
         }
 
         // Prefill: run only what the cache does not already hold (at least one token, to
         // get fresh logits).
-        let reused = min(commonPrefixLength(cachedTokens, promptTokens), promptTokens.count - 1)
+        let reused = min(commonPrefixLength(conversation.cachedTokens, promptTokens), promptTokens.count - 1)
         let prefillStart = DispatchTime.now().uptimeNanoseconds
-        cachedTokens = Array(promptTokens[..<reused])
+        conversation.cachedTokens = Array(promptTokens[..<reused])
         var logits: UnsafeBufferPointer<Float>
         do {
-            logits = try forwardChecked(Array(promptTokens[reused...]), startingAt: reused, isCancelled: isCancelled)
+            logits = try forwardChecked(Array(promptTokens[reused...]), startingAt: reused, in: conversation.transformer,
+                                    isCancelled: isCancelled)
         } catch ModelError.cancelled(let position) {
-            cachedTokens = Array(promptTokens[..<position])
+            conversation.cachedTokens = Array(promptTokens[..<position])
             return GenerationSummary(promptTokens: promptTokens.count, prefilledTokens: position - reused,
                                      generatedTokens: 0, prefillSeconds: seconds(since: prefillStart),
                                      decodeSeconds: 0, finishReason: .cancelled, decodeSteps: 0)
         }
-        cachedTokens = promptTokens
+        conversation.cachedTokens = promptTokens
         let prefillSeconds = seconds(since: prefillStart)
 
         let decodeStart = DispatchTime.now().uptimeNanoseconds
@@ -321,10 +333,10 @@ public final class Llama: @unchecked Sendable {
                 break
             }
             if hitStopString { reason = .stop; stoppedByString = true; break generation }
-            if transformer.position >= transformer.contextLength { reason = .context; break }
+            if conversation.transformer.position >= conversation.transformer.contextLength { reason = .context; break }
             if generated >= parameters.maxTokens { reason = .length; break }
-            logits = try forwardChecked([next], startingAt: transformer.position)
-            cachedTokens.append(next)
+            logits = try forwardChecked([next], startingAt: conversation.transformer.position, in: conversation.transformer)
+            conversation.cachedTokens.append(next)
             decodeSteps += 1
         }
         // Text still held back (an unfinished character, a partial stop string) ends the
@@ -352,8 +364,8 @@ public final class Llama: @unchecked Sendable {
     /// On failure `cachedTokens` still ends before `tokens` (callers update it after this
     /// returns), so the next generation runs those positions again.
     /// - Throws: What `Transformer.forward` throws; `ModelError.nonFiniteLogits`.
-    func forwardChecked(_ tokens: [Int32], startingAt start: Int,
-                                isCancelled: (() -> Bool)? = nil) throws -> UnsafeBufferPointer<Float> {
+    func forwardChecked(_ tokens: [Int32], startingAt start: Int, in transformer: Transformer,
+                        isCancelled: (() -> Bool)? = nil) throws -> UnsafeBufferPointer<Float> {
         let logits = try transformer.forward(tokens, startingAt: start, isCancelled: isCancelled)
         guard allFinite(logits) else {
             throw try transformer.nonFiniteLogitsError(logits, rerunning: tokens, startingAt: start)
@@ -364,8 +376,7 @@ public final class Llama: @unchecked Sendable {
     /// Forgets the KV cache (a new conversation).
     public func reset() {
         queue.run {
-            cachedTokens = []
-            transformer.reset()
+            conversation.reset()
         }
     }
 }

@@ -61,20 +61,31 @@ public final class Transformer: @unchecked Sendable {
     ///   - batchSize: The most prompt tokens processed in one prefill step (default 64).
     /// - Throws: `ModelError.invalidOption` for a non-positive context, thread count or
     ///   batch size; `ModelError.outOfMemory` if the KV cache cannot be reserved.
-    public init(weights: ModelWeights, params: ModelParams, contextLength: Int = 8192,
-                threadCount: Int? = nil, batchSize: Int = 64) throws {
-        guard contextLength > 0 else {
-            throw ModelError.invalidOption(name: "context length", expected: "a positive number", found: "\(contextLength)")
-        }
+    public convenience init(weights: ModelWeights, params: ModelParams, contextLength: Int = 8192,
+                            threadCount: Int? = nil, batchSize: Int = 64) throws {
         if let threadCount, threadCount <= 0 {
             throw ModelError.invalidOption(name: "threads", expected: "a positive number", found: "\(threadCount)")
+        }
+        try self.init(weights: weights, params: params, contextLength: contextLength,
+                      pool: ThreadPool(threadCount: threadCount), batchSize: batchSize)
+    }
+
+    /// Prepares a model over already-loaded weights whose kernels run on `pool`, which
+    /// other transformers over the same weights may share (one conversation each, run one
+    /// at a time): each has its own KV cache and activations, the weights and threads are
+    /// shared.
+    /// - Throws: As `init(weights:params:contextLength:threadCount:batchSize:)`.
+    package init(weights: ModelWeights, params: ModelParams, contextLength: Int, pool: ThreadPool,
+                 batchSize: Int) throws {
+        guard contextLength > 0 else {
+            throw ModelError.invalidOption(name: "context length", expected: "a positive number", found: "\(contextLength)")
         }
         guard batchSize > 0 else {
             throw ModelError.invalidOption(name: "batch size", expected: "a positive number", found: "\(batchSize)")
         }
         self.params = params
         self.contextLength = contextLength
-        self.pool = ThreadPool(threadCount: threadCount)
+        self.pool = pool
         self.weights = weights
         self.hasTiedOutput = weights.hasTiedOutput
         tokEmbeddings = weights.tokEmbeddings
