@@ -4,7 +4,7 @@
 // No package dependencies and no `unsafeFlags` in any target: unsafe flags make a package
 // unusable as a versioned dependency of another package. Speed on wide processors comes
 // from LlamaKernels, whose C loops carry per-function target attributes and are chosen at
-// run time (Documentation/13-Performance.md).
+// run time (Documentation/20-Performance.md).
 
 import PackageDescription
 
@@ -42,7 +42,7 @@ let package = Package(
             dependencies: ["LlamaModel", "LlamaTensor", "LlamaKernels"],
             path: "Benchmarks/llama-bench"
         ),
-        // The complete example of Documentation/12-Using-the-Library.md, compiled in CI so
+        // The complete example of Documentation/16-Using-the-Library.md, compiled in CI so
         // the chapter's code cannot rot.
         .executableTarget(
             name: "llama-example",

@@ -3,7 +3,7 @@
 
 The reference is Meta's Llama 3 tokenizer from the PyPI wheel llama-models==0.3.0
 (llama_models/llama3/tokenizer.py and chat_format.py, with its tokenizer.model), which runs
-tiktoken. Per Documentation/06-Tokenizer.md and DESIGN.md, encodings are tiktoken's
+tiktoken. Per Documentation/08-Tokenizer.md and DESIGN.md, encodings are tiktoken's
 `Encoding.encode` on the whole text (Meta's wrapper cuts long texts; every text here is
 short enough that both agree, and the script checks that).
 

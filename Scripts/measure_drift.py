@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Perplexity and first-choice agreement of several GGUF files of one model on one text,
-the table in Documentation/17-Quantization-and-GGUF.md.
+the table in Documentation/21-Quantization-and-GGUF.md.
 
 Runs `llama-cli perplexity --format json` on each file (the first is the reference) and
 prints a Markdown table: bytes per weight of the file, perplexity, and the share of

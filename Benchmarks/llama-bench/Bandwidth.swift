@@ -1,5 +1,5 @@
 // The machine's sustained memory read bandwidth: the roof every decode number is judged
-// against. Explained in Documentation/05-Tensors-and-Kernels.md.
+// against. Explained in Documentation/19-Making-It-Fast.md.
 
 import Foundation
 import LlamaTensor

@@ -1,6 +1,6 @@
 // `llama-bench compare`: this package's prefill and decode beside llama.cpp's on the same
 // GGUF files, in alternating rounds in one process, so both see the same minutes of a
-// shared machine. Explained in Documentation/13-Performance.md.
+// shared machine. Explained in Documentation/20-Performance.md.
 
 import Foundation
 import LlamaLoader

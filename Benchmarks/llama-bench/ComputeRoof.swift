@@ -1,5 +1,5 @@
 // The machine's peak rate of float multiply-adds: the roof every prefill number is judged
-// against, as the read bandwidth is decode's. Explained in Documentation/13-Performance.md.
+// against, as the read bandwidth is decode's. Explained in Documentation/20-Performance.md.
 
 import Foundation
 import LlamaKernels

@@ -1,6 +1,6 @@
 // tokenizer-bench: how fast the Llama 3 tokenizer loads and encodes, printed as JSON.
 // Compare with Scripts/bench_tiktoken.py, which times tiktoken on the same text.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 //
 //   $ swift build -c release --product tokenizer-bench
 //   $ .build/release/tokenizer-bench [--tokenizer PATH] [--text FILE] [--megabytes 4] [--runs 5]

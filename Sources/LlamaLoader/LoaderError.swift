@@ -1,6 +1,6 @@
 // Everything that can go wrong while reading a model folder, as one typed error whose text
 // names the file, entry, tensor or field, what was expected and what was found.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import Foundation
 

@@ -1,5 +1,5 @@
 // One entry point for both kinds of model: Meta's checkpoint folder or a GGUF file.
-// Explained in Documentation/01-The-Model-Folder.md and Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/03-The-Model-Folder.md and Documentation/21-Quantization-and-GGUF.md.
 
 import Foundation
 

@@ -1,5 +1,5 @@
 // Errors of the model and generation layer. Listed, with what the user sees, in
-// Documentation/15-Bad-Input.md.
+// Documentation/17-Bad-Input.md.
 
 import Foundation
 import LlamaLoader

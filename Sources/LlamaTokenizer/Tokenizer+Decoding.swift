@@ -1,5 +1,5 @@
 // Decoding: ids to bytes, then bytes to text with Python's replacement of invalid UTF-8.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 extension Tokenizer {
     /// The bytes of a sequence of tokens, special tokens as their text.

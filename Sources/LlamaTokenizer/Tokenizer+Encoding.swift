@@ -1,7 +1,7 @@
 // Encoding: split text at special tokens (only when allowed), pre-tokenize each ordinary
 // stretch, and byte-pair merge each piece. This mirrors tiktoken's `_encode_native`, and
 // llama.cpp's `tokenize` for GGUF vocabularies.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 extension Tokenizer {
     /// The token ids of `text`, as tiktoken's `Encoding.encode` with Meta's pattern (or

@@ -2,7 +2,7 @@
 // (tiktoken's algorithm with Meta's ranks, split pattern and special tokens,
 // llama_models/llama3/tokenizer.py); with a GGUF vocabulary it is whatever the file
 // describes (Tokenizer+GGUF.swift).
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 import Foundation
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 // Tokenizer errors: every failure names the file and line, or the token id, that caused it.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 import Foundation
 

@@ -1,5 +1,5 @@
 // `llama-cli attention`: the attention weights of one layer as a picture, an SVG file of
-// heat maps with the tokens on both axes (Documentation/16-Tracing-and-Attention.md).
+// heat maps with the tokens on both axes (Documentation/18-Tracing-and-Attention.md).
 
 import Foundation
 import LlamaLoader

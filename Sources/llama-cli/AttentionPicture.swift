@@ -1,6 +1,6 @@
 // Attention weights as a self-contained SVG: one heat map per head, the query tokens down
 // the left, the key tokens along the top. Explained in
-// Documentation/16-Tracing-and-Attention.md.
+// Documentation/18-Tracing-and-Attention.md.
 //
 // Written by hand (no fonts, images, scripts or style sheets from outside), with integer
 // coordinates and fixed number formats, so the same weights always give the same bytes

@@ -1,5 +1,5 @@
 // Help text for the tool and each command. Kept next to each other so the options read
-// as one reference; Documentation/12-Using-the-Library.md shows them in use.
+// as one reference; Documentation/16-Using-the-Library.md shows them in use.
 
 enum Help {
     static let version = "llama-cli 0.1.0 (SwiftLlama)"

@@ -1,6 +1,6 @@
 // What llama-cli does on Ctrl-C, SIGTERM and SIGBUS: never leave a half-written file, stop a
 // chat reply without leaving the chat, and turn a model file that shrinks under the running
-// program into one line instead of a crash. Explained in Documentation/15-Bad-Input.md.
+// program into one line instead of a crash. Explained in Documentation/17-Bad-Input.md.
 
 import LlamaLoader
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 // `llama-cli perplexity`: how well the model predicts a given text, token by token
-// (Documentation/17-Quantization-and-GGUF.md compares quantizations with it).
+// (Documentation/21-Quantization-and-GGUF.md compares quantizations with it).
 
 import Foundation
 import LlamaModel

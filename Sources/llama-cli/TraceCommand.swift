@@ -1,5 +1,5 @@
 // `llama-cli trace`: every step of one forward pass, under the names of Meta's model.py,
-// with shapes, leading values and statistics (Documentation/16-Tracing-and-Attention.md).
+// with shapes, leading values and statistics (Documentation/18-Tracing-and-Attention.md).
 
 import Foundation
 import LlamaModel

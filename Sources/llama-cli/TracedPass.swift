@@ -1,5 +1,5 @@
 // What `trace` and `attention` share: a model folder, a prompt, and one forward pass with
-// an observer attached (LlamaModel's ForwardObserver; Documentation/16-Tracing-and-Attention.md).
+// an observer attached (LlamaModel's ForwardObserver; Documentation/18-Tracing-and-Attention.md).
 
 import Foundation
 import LlamaLoader

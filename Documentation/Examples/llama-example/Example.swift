@@ -1,4 +1,4 @@
-// The library example of Documentation/12-Using-the-Library.md, complete and compiled in
+// The library example of Documentation/16-Using-the-Library.md, complete and compiled in
 // CI. Run it with a model folder:
 //
 //   swift run llama-example Models/demo "The Python interpreter"

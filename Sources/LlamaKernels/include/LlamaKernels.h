@@ -6,7 +6,7 @@
 // instruction set, and `LlamaTensor` calls the variant the processor supports. Everything
 // around them (threading, the walk over rows, quantizing activations, the model) stays in
 // Swift, and the Swift kernels remain the portable path.
-// Explained in Documentation/13-Performance.md and Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/20-Performance.md and Documentation/21-Quantization-and-GGUF.md.
 
 #ifndef LLAMA_KERNELS_H
 #define LLAMA_KERNELS_H

@@ -1,5 +1,5 @@
 // Every tensor name of Meta's Llama checkpoints, in one place.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// The state-dict keys of a Llama 3.x `consolidated.00.pth`, which are the attribute paths
 /// of Meta's `Transformer` module (`layers.3.attention.wq` + `.weight`).

@@ -1,5 +1,5 @@
 // A model folder as Meta ships it: consolidated.00.pth, params.json, tokenizer.model.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import Foundation
 

@@ -1,6 +1,6 @@
 // Binding the checkpoint's tensors to the model's weights, checking each one's shape
 // against what params.json implies. Explained in
-// Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import LlamaTensor
 

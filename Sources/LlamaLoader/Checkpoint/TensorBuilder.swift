@@ -1,5 +1,5 @@
 // Turning a tensor record from the pickle into a checked, zero-copy view of its storage.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import LlamaTensor
 

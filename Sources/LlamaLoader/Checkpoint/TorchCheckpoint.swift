@@ -1,6 +1,6 @@
 // A .pth file as named tensors: the zip archive, the pickle that describes each tensor,
 // and zero-copy views of the storages. Explained in
-// Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import Foundation
 import LlamaTensor

@@ -1,5 +1,5 @@
 // Reading a GGUF file: header, metadata, tensor infos, and zero-copy tensor views of its
-// memory-mapped data. Explained in Documentation/17-Quantization-and-GGUF.md.
+// memory-mapped data. Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import Foundation
 import LlamaTensor

@@ -1,5 +1,5 @@
 // What a llama GGUF file means: llama.cpp's tensor names for Meta's weights, and the
-// hyperparameters in its `llama.*` keys. Explained in Documentation/17-Quantization-and-GGUF.md.
+// hyperparameters in its `llama.*` keys. Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import LlamaTensor
 

@@ -1,5 +1,5 @@
 // The tensor element types of GGUF (ggml's `ggml_type`) and the ones we read.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import LlamaTensor
 

@@ -1,5 +1,5 @@
 // The typed values of a GGUF file's metadata. Explained in
-// Documentation/17-Quantization-and-GGUF.md.
+// Documentation/21-Quantization-and-GGUF.md.
 
 /// The type codes of GGUF metadata values (`gguf_type` in ggml's gguf.h).
 public enum GGUFValueType: UInt32, Sendable, CaseIterable {

@@ -1,6 +1,6 @@
 // Writing a GGUF file: the header, metadata and tensor table first (every offset is known
 // from the sizes), then each tensor's bytes as it is produced. Explained in
-// Documentation/17-Quantization-and-GGUF.md.
+// Documentation/21-Quantization-and-GGUF.md.
 
 import Foundation
 import LlamaTensor

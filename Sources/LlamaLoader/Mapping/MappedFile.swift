@@ -1,5 +1,5 @@
 // A whole file mapped read-only into memory, so tensors can view a checkpoint's bytes
-// without copying them. Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// without copying them. Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import Foundation
 #if canImport(Glibc)

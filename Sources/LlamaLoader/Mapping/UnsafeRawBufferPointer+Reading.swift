@@ -1,6 +1,6 @@
 // Bounds-checked reads of little-endian integers and byte ranges from a file's bytes: every
 // length, offset and count read from a file goes through here before it is used.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 extension UnsafeRawBufferPointer {
     /// The little-endian integer at `offset`, or `nil` when it would reach past the end.

@@ -1,5 +1,5 @@
 // Decoding params.json as Meta writes it: snake_case names, numbers as ints or floats,
-// defaults for absent fields. Explained in Documentation/03-Params-and-Sizes.md.
+// defaults for absent fields. Explained in Documentation/05-Params-and-Sizes.md.
 
 extension ModelParams {
     /// The JSON names, Meta's.

@@ -1,5 +1,5 @@
 // The checks a params.json must pass before any size derived from it is trusted.
-// Explained in Documentation/03-Params-and-Sizes.md.
+// Explained in Documentation/05-Params-and-Sizes.md.
 
 /// Upper bounds generous enough for any Llama (405B: dim 16,384, 126 layers, 128 heads,
 /// FFN 53,248) and small enough that a lying file cannot make us allocate terabytes.

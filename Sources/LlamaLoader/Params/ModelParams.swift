@@ -1,5 +1,5 @@
 // The model's hyperparameters from params.json, with Meta's defaults and the sizes they
-// imply. Explained in Documentation/03-Params-and-Sizes.md.
+// imply. Explained in Documentation/05-Params-and-Sizes.md.
 
 import Foundation
 

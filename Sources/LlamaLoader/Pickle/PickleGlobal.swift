@@ -1,5 +1,5 @@
 // The allow-list: the only globals a checkpoint's pickle may name, and what each becomes.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 import LlamaTensor
 

@@ -1,5 +1,5 @@
 // The pickle opcodes (CPython's Lib/pickle.py), by the byte that encodes each.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// One instruction of the pickle machine. `torch.save` writes protocol 2; the opcodes of
 /// protocols 0 to 5 that a state dict could plausibly contain are listed, the rest (which

@@ -1,6 +1,6 @@
 // The values an unpickled torch checkpoint is made of: plain Python data plus the few
 // torch objects the allow-list lets a pickle build (storages and tensors).
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// A Python value rebuilt from a pickle, or one of the torch objects it describes.
 ///

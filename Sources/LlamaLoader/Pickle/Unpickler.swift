@@ -1,6 +1,6 @@
 // A safe pickle machine for what torch.save writes: it rebuilds plain data, interprets the
 // allow-listed torch globals by hand and never imports, calls or executes anything.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// Runs a pickle program (a `data.pkl`) and returns the value it builds.
 ///

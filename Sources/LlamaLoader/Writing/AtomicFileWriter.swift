@@ -1,6 +1,6 @@
 // Writing a file so that nothing of the user's is ever lost: a reader sees the old file or
 // the whole new one, never a part, and an output never lands on one of the run's inputs.
-// Explained in Documentation/15-Bad-Input.md.
+// Explained in Documentation/17-Bad-Input.md.
 
 import Foundation
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 // CRC-32 (the zip / IEEE 802.3 polynomial), to check small entries such as data.pkl.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// The CRC-32 checksum zip records for each entry.
 enum CRC32 {

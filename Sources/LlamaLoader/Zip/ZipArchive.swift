@@ -1,6 +1,6 @@
 // The zip container of a PyTorch checkpoint: finding the central directory and turning
 // each stored entry into a byte range of the mapped file.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// The entries of a zip archive held in a `MappedFile`, read without copying.
 ///

@@ -1,6 +1,6 @@
 // The byte layout of zip's end records, central directory and local headers (with zip64),
 // each field checked against the file size before it is trusted.
-// Explained in Documentation/02-Reading-a-PyTorch-Checkpoint.md.
+// Explained in Documentation/04-Reading-a-PyTorch-Checkpoint.md.
 
 /// Reads the directory of a zip archive from its bytes (the zip specification, APPNOTE.TXT).
 struct ZipDirectoryReader {

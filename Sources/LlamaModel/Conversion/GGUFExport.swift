@@ -1,6 +1,6 @@
 // Writing a model as a llama GGUF file: Meta's names to llama.cpp's, hyperparameters to
 // `llama.*` keys, the tokenizer to `tokenizer.ggml.*`, weights quantized on the way.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import Foundation
 import LlamaLoader
@@ -114,7 +114,7 @@ public enum GGUFExport {
         // keeps them. With 4-bit types the embedding table and the output head stay Q8_0:
         // every logit goes through the output head (the embedding table itself when tied),
         // and a 4-bit head raises SmolLM2's perplexity by 6% over the same file with a
-        // Q8_0 head (Documentation/17-Quantization-and-GGUF.md).
+        // Q8_0 head (Documentation/21-Quantization-and-GGUF.md).
         for (key, tensor) in w.namedTensors {
             try add(key, tensor, tensor.shape.rank == 2 ? type.dtype(for: key) : .f32)
         }

@@ -1,5 +1,5 @@
 // A conversation that keeps its own history and KV cache, on a model shared with other
-// conversations. Explained in Documentation/12-Using-the-Library.md.
+// conversations. Explained in Documentation/16-Using-the-Library.md.
 
 import Foundation
 import LlamaTensor

@@ -1,6 +1,6 @@
 // What one conversation with a model holds: a transformer over the model's weights (its own
 // KV cache and activations) and the tokens in that cache. Explained in
-// Documentation/12-Using-the-Library.md.
+// Documentation/16-Using-the-Library.md.
 
 /// A KV cache and the tokens it holds. `Llama` has one for `generate` and `chat`; every
 /// `ChatSession` has its own. All share the model's weights and threads, and run one at a

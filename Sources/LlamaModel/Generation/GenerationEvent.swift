@@ -1,4 +1,4 @@
-// What a generation streams back. Explained in Documentation/11-Output-and-Sampling.md.
+// What a generation streams back. Explained in Documentation/13-Output-and-Sampling.md.
 
 /// One generated token and the text it completed.
 public struct GeneratedPiece: Sendable, Equatable {

@@ -1,4 +1,4 @@
-// How to choose tokens and when to stop. Explained in Documentation/11-Output-and-Sampling.md.
+// How to choose tokens and when to stop. Explained in Documentation/13-Output-and-Sampling.md.
 
 /// Options for one generation, with Meta's defaults (temperature 0.6, top-p 0.9).
 ///

@@ -1,6 +1,6 @@
 // The async sequence a generation streams: pieces, then exactly one `.finished(summary)` or
 // an error, also when the consuming task is cancelled. Explained in
-// Documentation/12-Using-the-Library.md.
+// Documentation/16-Using-the-Library.md.
 
 import Foundation
 

@@ -1,7 +1,7 @@
 // Scoring a text the model did not write: the log-probability of each token given the
 // ones before it (teacher forcing). Perplexity, the exponential of the mean negative
 // log-probability, measures how well a model (or a quantization of it) predicts text.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import Foundation
 import LlamaTokenizer

@@ -1,5 +1,5 @@
 // The public face of the library: load a model folder, generate text, chat.
-// Explained in Documentation/12-Using-the-Library.md.
+// Explained in Documentation/16-Using-the-Library.md.
 
 import Foundation
 import LlamaLoader

@@ -1,7 +1,7 @@
 // The tokenizer and chat format of either kind of model: tokenizer.model next to Meta's
 // checkpoint (always Llama 3's chat format), or the tokenizer.ggml.* keys of a GGUF file
 // (the chat format its tokenizer.chat_template writes).
-// Explained in Documentation/06-Tokenizer.md and 17-Quantization-and-GGUF.md.
+// Explained in Documentation/08-Tokenizer.md and 21-Quantization-and-GGUF.md.
 
 import Foundation
 import LlamaLoader

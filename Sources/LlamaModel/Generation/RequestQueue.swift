@@ -1,5 +1,5 @@
 // First come, first served: the requests on one model run one at a time, in the order they
-// were made. Explained in Documentation/12-Using-the-Library.md.
+// were made. Explained in Documentation/16-Using-the-Library.md.
 
 import Foundation
 

@@ -1,4 +1,4 @@
-// From logits to the next token. Explained in Documentation/11-Output-and-Sampling.md.
+// From logits to the next token. Explained in Documentation/13-Output-and-Sampling.md.
 //
 // Order of the steps, each optional:
 //   1. repetition penalty on the last `repetitionWindow` tokens (CTRL, Keskar et al. 2019)

@@ -1,5 +1,5 @@
 // Log-probabilities reported next to generated tokens (`--logprobs`). Explained in
-// Documentation/11-Output-and-Sampling.md.
+// Documentation/13-Output-and-Sampling.md.
 
 /// How likely the model found a generated token, and its most likely alternatives.
 ///

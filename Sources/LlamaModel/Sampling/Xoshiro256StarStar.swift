@@ -1,4 +1,4 @@
-// The random numbers behind sampling. Explained in Documentation/11-Output-and-Sampling.md.
+// The random numbers behind sampling. Explained in Documentation/13-Output-and-Sampling.md.
 //
 // Our own generator, not `SystemRandomNumberGenerator`, so that a seed gives the same
 // tokens on every machine and every Swift version: xoshiro256** seeded through SplitMix64,

@@ -1,5 +1,5 @@
 // What attention computed, step by step, for an observer. Explained in
-// Documentation/16-Tracing-and-Attention.md.
+// Documentation/18-Tracing-and-Attention.md.
 
 import LlamaTensor
 

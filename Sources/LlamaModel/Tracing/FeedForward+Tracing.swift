@@ -1,5 +1,5 @@
 // What the feed-forward network computed, step by step, for an observer. Explained in
-// Documentation/16-Tracing-and-Attention.md.
+// Documentation/18-Tracing-and-Attention.md.
 
 import LlamaTensor
 

@@ -1,5 +1,5 @@
 // How a forward pass reports its steps to whoever wants to see inside. Explained in
-// Documentation/16-Tracing-and-Attention.md.
+// Documentation/18-Tracing-and-Attention.md.
 
 /// Receives every intermediate result of a forward pass, in the order of Meta's
 /// `model.py` and under its names (see `TraceStep.name`).

@@ -1,5 +1,5 @@
 // One intermediate result of the forward pass, as an observer sees it. Explained in
-// Documentation/16-Tracing-and-Attention.md.
+// Documentation/18-Tracing-and-Attention.md.
 
 /// One step of the forward pass: what Meta's `model.py` calls it, where it is, its shape
 /// and its values.

@@ -1,6 +1,6 @@
 // Where NaN or infinity entered a forward pass: a cheap check of the logits of every step,
 // and, only when it fails, a traced re-run that names the first step whose values are not
-// finite. Explained in Documentation/16-Tracing-and-Attention.md.
+// finite. Explained in Documentation/18-Tracing-and-Attention.md.
 
 extension Transformer {
     /// The error for logits that came out of `forward(tokens, startingAt: start)` holding

@@ -1,5 +1,5 @@
 // Attaching an observer to the whole model, and the steps after the blocks. Explained in
-// Documentation/16-Tracing-and-Attention.md.
+// Documentation/18-Tracing-and-Attention.md.
 
 extension Transformer {
     /// Shown every step of every later `forward` call, or `nil` (the default) for none.

@@ -1,6 +1,6 @@
 // What a block computed, step by step, for an observer: called from
 // TransformerBlock.callAsFunction after each residual step when an observer is set.
-// Explained in Documentation/16-Tracing-and-Attention.md.
+// Explained in Documentation/18-Tracing-and-Attention.md.
 
 import LlamaTensor
 

@@ -1,5 +1,5 @@
 // Grouped-query self-attention with rotary embeddings and a KV cache. Explained in
-// Documentation/09-Attention-and-the-KV-Cache.md.
+// Documentation/11-Attention-and-the-KV-Cache.md.
 
 import Foundation
 import LlamaLoader

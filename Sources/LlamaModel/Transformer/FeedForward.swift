@@ -1,4 +1,4 @@
-// The SwiGLU feed-forward network. Explained in Documentation/10-SwiGLU.md.
+// The SwiGLU feed-forward network. Explained in Documentation/12-SwiGLU.md.
 
 import LlamaLoader
 import LlamaTensor

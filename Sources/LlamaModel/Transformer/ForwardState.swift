@@ -1,5 +1,5 @@
 // Every activation buffer of the forward pass, allocated once. Explained in
-// Documentation/05-Tensors-and-Kernels.md (scratch memory) and the model chapters.
+// Documentation/19-Making-It-Fast.md (scratch memory) and the model chapters.
 
 import LlamaLoader
 import LlamaTensor
@@ -76,7 +76,7 @@ final class ForwardState {
     /// Activations of width `ffnHiddenDim`, split for `w2`.
     let hiddenActivations: SplitActivations
     /// Shown every step when set (`Transformer.observer`); `nil` keeps the pass as fast as
-    /// without tracing (Documentation/16-Tracing-and-Attention.md).
+    /// without tracing (Documentation/18-Tracing-and-Attention.md).
     var observer: (any ForwardObserver)?
 
     init(params: ModelParams, batchCapacity: Int, contextLength: Int, threads: Int) {

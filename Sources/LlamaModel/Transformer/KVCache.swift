@@ -1,4 +1,4 @@
-// The key/value cache of attention. Explained in Documentation/09-Attention-and-the-KV-Cache.md.
+// The key/value cache of attention. Explained in Documentation/11-Attention-and-the-KV-Cache.md.
 
 import Foundation
 import LlamaTensor

@@ -1,5 +1,5 @@
 // RMSNorm as a layer: the learned gain and epsilon. Explained in
-// Documentation/07-Embeddings-and-RMSNorm.md.
+// Documentation/09-Embeddings-and-RMSNorm.md.
 
 import LlamaTensor
 

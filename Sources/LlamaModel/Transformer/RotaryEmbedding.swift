@@ -1,5 +1,5 @@
 // The cosine and sine tables of rotary position embedding, with Llama 3.1 frequency
-// scaling. Explained in Documentation/08-RoPE.md.
+// scaling. Explained in Documentation/10-RoPE.md.
 
 import Foundation
 import LlamaLoader

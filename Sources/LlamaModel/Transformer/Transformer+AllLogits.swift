@@ -1,7 +1,7 @@
 // The logits after every token of a batch, not only the last: what scoring a given text
 // needs (Llama.score). Generation never asks for them; the output head over a whole batch
 // is one matrix-matrix product instead of one matrix-vector product per position.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import LlamaTensor
 

@@ -1,5 +1,5 @@
 // The whole model: embedding, the blocks, the final norm and the output head.
-// Explained in Documentation/07-Embeddings-and-RMSNorm.md through 11-Output-and-Sampling.md.
+// Explained in Documentation/09-Embeddings-and-RMSNorm.md through 13-Output-and-Sampling.md.
 
 import Foundation
 import LlamaLoader

@@ -1,5 +1,5 @@
-// One transformer layer. Explained in Documentation/09-Attention-and-the-KV-Cache.md and
-// Documentation/10-SwiGLU.md.
+// One transformer layer. Explained in Documentation/11-Attention-and-the-KV-Cache.md and
+// Documentation/12-SwiGLU.md.
 
 import LlamaLoader
 import LlamaTensor
@@ -22,7 +22,7 @@ struct TransformerBlock {
     /// Runs the block on `rows` tokens of `state.x`, in place.
     func callAsFunction(_ state: ForwardState, rows: Int, start: Int, cache: KVCache,
                         rope: RotaryEmbedding, pool: ThreadPool) {
-        // With an observer (tracing, Documentation/16-Tracing-and-Attention.md) each residual
+        // With an observer (tracing, Documentation/18-Tracing-and-Attention.md) each residual
         // step is followed by a report; without one, by a nil check.
         if attention.layer == 0, let observer = state.observer {
             reportEmbeddings(state, rows: rows, start: start, to: observer)

@@ -1,4 +1,4 @@
-// SiLU and the SwiGLU gate of the feed-forward block. Explained in Documentation/10-SwiGLU.md.
+// SiLU and the SwiGLU gate of the feed-forward block. Explained in Documentation/12-SwiGLU.md.
 
 import Foundation
 

@@ -1,5 +1,5 @@
 // Attention scores, q · k / sqrt(head_dim), from keys stored in blocks of eight positions
-// (see `KeyBlocks`). Explained in Documentation/09-Attention-and-the-KV-Cache.md.
+// (see `KeyBlocks`). Explained in Documentation/11-Attention-and-the-KV-Cache.md.
 
 /// One attention score, `(Σ_i query[i] · key[i]) / scale` with the products added in order
 /// of `i` starting from zero, for the key of `position` stored as `KeyBlocks` says: exactly

@@ -1,5 +1,5 @@
 // The second half of attention: the probability-weighted sum of the cached values, for all
-// query heads that share a KV head. Explained in Documentation/09-Attention-and-the-KV-Cache.md.
+// query heads that share a KV head. Explained in Documentation/11-Attention-and-the-KV-Cache.md.
 
 /// `out_h = Σ_j weights[h · stride + j] · v_j` for `heads` consecutive heads, over the
 /// first `count` values (`[position][headDim]` floats, the cache's layout).

@@ -1,5 +1,5 @@
 // How the portable decode kernels walk the rows of a thread's share. Explained in
-// Documentation/05-Tensors-and-Kernels.md.
+// Documentation/19-Making-It-Fast.md.
 
 import Foundation
 

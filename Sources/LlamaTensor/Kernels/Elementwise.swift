@@ -1,5 +1,5 @@
 // Element-wise arithmetic and small vector operations. Explained in
-// Documentation/05-Tensors-and-Kernels.md.
+// Documentation/19-Making-It-Fast.md.
 
 /// `out[i] = a[i] + b[i]` (the residual connections).
 /// - Complexity: O(n), no allocation. `out` may alias `a` or `b`.

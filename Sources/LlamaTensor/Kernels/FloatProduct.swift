@@ -1,5 +1,5 @@
 // The float-weight matrix product (bf16, f16, f32) on the C kernels, for processors that
-// have AVX2 or AVX-512. Explained in Documentation/13-Performance.md.
+// have AVX2 or AVX-512. Explained in Documentation/20-Performance.md.
 
 import LlamaKernels
 

@@ -1,5 +1,5 @@
 // Which instruction-set variant of the kernels this process runs, chosen once from the
-// processor. Explained in Documentation/13-Performance.md.
+// processor. Explained in Documentation/20-Performance.md.
 
 import Foundation
 import LlamaKernels

@@ -1,5 +1,5 @@
 // How one KV head's cached keys are laid out in blocks of eight positions, for the
-// attention scores. Explained in Documentation/09-Attention-and-the-KV-Cache.md.
+// attention scores. Explained in Documentation/11-Attention-and-the-KV-Cache.md.
 
 /// How one KV head's cached keys are laid out for `attentionScores`: blocks of eight
 /// consecutive positions, each block dimension-major. Element `i` of the keys of positions

@@ -1,6 +1,6 @@
 // Weight matrix times activations: the matrix-vector product of decode and the
 // matrix-matrix product of prefill, dispatched by weight format to `TiledProduct` or
-// `QuantizedProduct`. Explained in Documentation/05-Tensors-and-Kernels.md.
+// `QuantizedProduct`. Explained in Documentation/19-Making-It-Fast.md.
 
 /// `out[r] = Σ_c weights[r, c] · x[c]`: one decode step's linear layer.
 ///

@@ -1,4 +1,4 @@
-// RMSNorm. Explained in Documentation/07-Embeddings-and-RMSNorm.md.
+// RMSNorm. Explained in Documentation/09-Embeddings-and-RMSNorm.md.
 
 import Foundation
 

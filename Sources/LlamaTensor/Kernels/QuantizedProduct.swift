@@ -1,6 +1,6 @@
 // The matrix products for block-quantized weights (Q8_0, Q4_0, Q4_1): integer dot
 // products per block of 32, scaled and summed in f32. Explained in
-// Documentation/17-Quantization-and-GGUF.md.
+// Documentation/21-Quantization-and-GGUF.md.
 
 import LlamaKernels
 

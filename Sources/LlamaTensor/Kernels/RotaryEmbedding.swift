@@ -1,5 +1,5 @@
 // Rotary position embedding (RoPE), Meta's interleaved-pair layout.
-// Explained in Documentation/08-RoPE.md.
+// Explained in Documentation/10-RoPE.md.
 
 /// Rotates each pair `(x[2i], x[2i+1])` of every head by the angle of frequency `i` at one
 /// position: `(a, b) -> (a·cos − b·sin, a·sin + b·cos)`, which is Meta's complex product

@@ -1,6 +1,6 @@
 // Plain scalar versions of every kernel, written for clarity, not speed. Tests compare the
 // SIMD, multi-threaded kernels against these. The kernels are explained in
-// Documentation/05-Tensors-and-Kernels.md.
+// Documentation/07-Tensors.md.
 
 import Foundation
 

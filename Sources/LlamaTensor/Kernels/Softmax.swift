@@ -1,4 +1,4 @@
-// Numerically stable softmax. Explained in Documentation/09-Attention-and-the-KV-Cache.md.
+// Numerically stable softmax. Explained in Documentation/11-Attention-and-the-KV-Cache.md.
 
 import Foundation
 

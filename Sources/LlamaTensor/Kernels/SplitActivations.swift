@@ -1,6 +1,6 @@
 // Activations split into even- and odd-indexed elements: the layout that lets the bf16
-// kernels widen weights without shuffles. Explained in Documentation/05-Tensors-and-Kernels.md
-// (and, for the quantized copy the Q8_0 kernels read, Documentation/17-Quantization-and-GGUF.md).
+// kernels widen weights without shuffles. Explained in Documentation/19-Making-It-Fast.md
+// (and, for the quantized copy the Q8_0 kernels read, Documentation/21-Quantization-and-GGUF.md).
 
 /// Rows of `f32` activations, each stored as two halves: elements 0, 2, 4, ... and
 /// elements 1, 3, 5, ...

@@ -1,5 +1,5 @@
 // Decode's matrix-vector product: how one token's rows are walked, one, two or four
-// at a time. Explained in Documentation/05-Tensors-and-Kernels.md.
+// at a time. Explained in Documentation/19-Making-It-Fast.md.
 
 extension TiledProduct {
     /// Decode: rows in `range`, one token, walked as `walk` says (see `DecodeWalk`). Most

@@ -1,6 +1,6 @@
 // Prefill's matrix-matrix product: rows in blocks that share each group of tokens'
 // activations, and the tile chosen by register file.
-// Explained in Documentation/05-Tensors-and-Kernels.md.
+// Explained in Documentation/19-Making-It-Fast.md.
 
 extension TiledProduct {
     /// Prefill: rows in `range` times `tokens` activation rows, written to

@@ -1,6 +1,6 @@
 // The tiles of `TiledProduct`: a few weight rows times a few tokens each, and `finish`,
 // which ends every output element in the same order.
-// Explained in Documentation/05-Tensors-and-Kernels.md.
+// Explained in Documentation/19-Making-It-Fast.md.
 
 extension TiledProduct {
     /// One row times four tokens: the prefill tile (see `prefillRows`).

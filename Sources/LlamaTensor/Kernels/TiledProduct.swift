@@ -1,6 +1,6 @@
 // The float-weight kernels behind `matrixProduct` (bf16, f16, f32): the tile sizes and
 // the reference arithmetic of one output element that every kernel repeats.
-// Explained in Documentation/05-Tensors-and-Kernels.md.
+// Explained in Documentation/19-Making-It-Fast.md.
 
 /// The kernels behind `matrixProduct`, specialized per weight format.
 ///

@@ -1,6 +1,6 @@
 // SIMD helpers every matrix-product kernel shares: the paired multiply-add, activation
 // loads and the horizontal sum, each in one fixed order.
-// Explained in Documentation/05-Tensors-and-Kernels.md.
+// Explained in Documentation/19-Making-It-Fast.md.
 
 /// `even · xEven + odd · xOdd`, the step every kernel adds to its accumulator: each product
 /// rounded, then their sum. (Not fused: on baseline x86-64 a fused multiply-add is a library

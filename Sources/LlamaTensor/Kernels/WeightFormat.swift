@@ -1,5 +1,5 @@
 // How each weight element type is widened to Float, eight pairs at a time.
-// Explained in Documentation/05-Tensors-and-Kernels.md.
+// Explained in Documentation/19-Making-It-Fast.md.
 
 /// A weight element type the matrix kernels can read: bf16, f16 or f32.
 ///

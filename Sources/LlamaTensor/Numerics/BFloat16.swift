@@ -1,5 +1,5 @@
 // BFloat16: the 16-bit floating-point format Meta's checkpoints store their weights in.
-// Explained in Documentation/04-BFloat16.md.
+// Explained in Documentation/06-BFloat16.md.
 
 /// A brain floating-point number: the top 16 bits of an IEEE 754 `Float`.
 ///

@@ -1,7 +1,7 @@
 // What a block-quantized weight format is, for everything that reads or writes one: GGUF
 // types, tensor sizes, dequantization, conversion and the integer matrix kernels
 // (QuantizedProduct). A new format is one type that conforms, plus a `DType` case.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 /// A block-quantized weight format. A block holds `unitsPerBlock` units of 32 weights;
 /// each unit's weights are small integer levels with the unit's scale `d` and, in some

@@ -1,5 +1,5 @@
-// The element types a tensor can hold. Explained in Documentation/05-Tensors-and-Kernels.md
-// and Documentation/17-Quantization-and-GGUF.md (q8_0).
+// The element types a tensor can hold. Explained in Documentation/19-Making-It-Fast.md
+// and Documentation/21-Quantization-and-GGUF.md (q8_0).
 
 /// The element type of a tensor's bytes.
 ///

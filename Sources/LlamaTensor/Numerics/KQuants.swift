@@ -1,7 +1,7 @@
 // GGML's K-quants Q4_K and Q6_K: super-blocks of 256 weights in eight units of 32 (Q6_K:
 // sixteen scales of 16), whose scales are quantized too. Q4_K_M files, the most downloaded
 // GGUF kind, hold mostly these two. Read here; written only by llama.cpp's quantizer.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 /// The Q4_K format (`block_q4_K`): 144 bytes per 256 weights, 4.5 bits per weight.
 ///

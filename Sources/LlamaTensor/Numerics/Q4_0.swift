@@ -1,5 +1,5 @@
 // GGML's Q4_0: 32 weights as 4-bit levels around 8, with one f16 scale.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 /// The Q4_0 block format, as llama.cpp (`block_q4_0`) and the `gguf` package define it.
 ///

@@ -1,5 +1,5 @@
 // GGML's Q4_1: 32 weights as 4-bit levels above the block's minimum, with an f16 scale and
-// an f16 minimum. Explained in Documentation/17-Quantization-and-GGUF.md.
+// an f16 minimum. Explained in Documentation/21-Quantization-and-GGUF.md.
 
 /// The Q4_1 block format, as llama.cpp (`block_q4_1`) and the `gguf` package define it.
 ///

@@ -1,7 +1,7 @@
 // GGML's Q5_0 and Q5_1: 32 weights as 5-bit levels, the low four bits as in Q4_0 and Q4_1
 // and the fifth bits of all 32 packed in one 32-bit word. llama.cpp writes them for tensors
 // whose rows are not whole K-quant super-blocks (a Q4_K_M file of a model with 576-wide rows
-// holds them). Explained in Documentation/17-Quantization-and-GGUF.md.
+// holds them). Explained in Documentation/21-Quantization-and-GGUF.md.
 
 /// The 32 five-bit levels of a Q5 block: the nibbles of the 16 bytes at `nibbles` (ordered as
 /// in Q4_0) with bit i of the little-endian word at `highBits` as bit 4 of level i.

@@ -1,5 +1,5 @@
 // GGML's Q8_0 block quantization: 32 weights as signed bytes plus one f16 scale.
-// Explained in Documentation/17-Quantization-and-GGUF.md.
+// Explained in Documentation/21-Quantization-and-GGUF.md.
 
 /// The Q8_0 block format, as llama.cpp (`block_q8_0` in ggml-common.h) and the `gguf`
 /// Python package define it.

@@ -1,4 +1,4 @@
-// Running a loop over all cores. Explained in Documentation/05-Tensors-and-Kernels.md.
+// Running a loop over all cores. Explained in Documentation/19-Making-It-Fast.md.
 
 import Foundation
 import Synchronization

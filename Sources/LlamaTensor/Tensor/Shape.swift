@@ -1,4 +1,4 @@
-// The dimensions of a tensor. Explained in Documentation/05-Tensors-and-Kernels.md.
+// The dimensions of a tensor. Explained in Documentation/07-Tensors.md.
 
 /// The sizes of a tensor's axes, outermost first, as in PyTorch (`[out, in]` for a weight).
 public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {

@@ -1,5 +1,5 @@
 // Converting a tensor's elements to another element type, row by row: how a checkpoint's
-// bf16 weights become Q8_0 blocks. Explained in Documentation/17-Quantization-and-GGUF.md.
+// bf16 weights become Q8_0 blocks. Explained in Documentation/21-Quantization-and-GGUF.md.
 
 extension Tensor {
     /// Row `row` of a 2-D tensor (or the whole of a 1-D one, `row` 0) widened to `Float`.

@@ -1,5 +1,5 @@
 // A typed, shaped view of bytes: the one tensor type of SwiftLlama.
-// Explained in Documentation/05-Tensors-and-Kernels.md.
+// Explained in Documentation/07-Tensors.md.
 
 import Foundation
 

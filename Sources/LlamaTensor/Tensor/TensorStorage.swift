@@ -1,5 +1,5 @@
 // Where a tensor's bytes live: memory we own, or a region of a memory mapping that we
-// borrow and keep alive. Explained in Documentation/05-Tensors-and-Kernels.md.
+// borrow and keep alive. Explained in Documentation/07-Tensors.md.
 
 import Foundation
 

@@ -3,7 +3,7 @@
 // tiktoken's own comment on `byte_pair_merge` suggests this ("We could do something with a
 // heap and do O(m log n) work"); it matters for pathological input such as a 100,000-letter
 // word, which costs the quadratic algorithm billions of steps.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 extension TokenTable {
     /// Pieces at least this long are merged with `bytePairMergeLong`.

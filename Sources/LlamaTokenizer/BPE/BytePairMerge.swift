@@ -2,7 +2,7 @@
 // (src/lib.rs): start from single bytes and repeatedly merge the adjacent pair whose
 // merged bytes have the lowest rank, the leftmost one on a tie, until no pair is a token.
 // Ranks are looked up by the merged bytes (not by a pair of ids), exactly as tiktoken does.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// One part of a piece being merged: where it starts, and the rank of the token that
 /// merging it with the next part would make (`TokenTable.noRank` if none).

@@ -1,7 +1,7 @@
 // A cache of byte-pair merge results, shared by all encode calls of one tokenizer.
 // The same words recur all through a text, and merging a piece costs a few dozen hash
 // lookups, while the cache costs one. tiktoken keeps no such cache.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 import Foundation
 

@@ -8,7 +8,7 @@
 // by the token the two parts make. The two agree when the list was derived from the
 // ranks, as for Llama 3; they need not agree otherwise, so a vocabulary that brings its
 // own merges is merged by them.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// The merges of a vocabulary: for a pair of token ids, its rank and the id it makes.
 final class MergeList: Sendable {

@@ -13,7 +13,7 @@
 // headers with typed special tokens. Between two special tokens the text is encoded as
 // one stretch, as Hugging Face's tokenizer does with the rendered template: for ChatML the
 // role, its line break and the content are one stretch.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// Encodes dialogs for a chat model: exactly as Meta's `ChatFormat.encode_dialog_prompt`
 /// does for Llama 3 (text-only messages), and as Hugging Face's `apply_chat_template`

@@ -5,7 +5,7 @@
 // Maximal Subparts"): the longest prefix of a well-formed sequence, or else one byte.
 // So b"\xF0\x9F\x98" (a truncated emoji) is one U+FFFD, and b"\xED\xA0\x80" (an encoded
 // surrogate) is three.
-// Documentation: Documentation/14-Streaming-Text.md (and 06-Tokenizer.md)
+// Documentation: Documentation/14-Streaming-Text.md (and 08-Tokenizer.md)
 
 enum UTF8Repair {
     /// What starts at one position of a byte buffer.

@@ -8,7 +8,7 @@
 // standard library may be newer (Swift 6.3: Unicode 17.0, which adds ~4,700 letters and
 // digits). To tiktoken those newer scalars are unassigned, so class "other"; we use each
 // scalar's `age` to see them the same way.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// The class of one Unicode scalar as Meta's pattern sees it. Every scalar is in exactly one.
 enum CharacterClass: UInt8, Sendable {

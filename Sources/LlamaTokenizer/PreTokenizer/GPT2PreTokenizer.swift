@@ -13,7 +13,7 @@
 // SmolLM's variant first makes every digit a piece of its own (Hugging Face's
 // `Digits(individual_digits=True)`, llama.cpp's `\p{N}` expression) and runs the pattern
 // over the text between digits, whose ends then act as ends of text for the lookahead.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// Splits valid UTF-8 text into the pieces GPT-2's pattern finds, as byte ranges.
 struct GPT2PreTokenizer: PieceSequence {

@@ -14,7 +14,7 @@
 // The regex tries the alternatives in order at each position and takes the first that
 // matches (backtracking, not longest). `next()` decides which one matches from the first
 // scalar or two, which is what makes it fast.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// Splits UTF-8 text into the pieces that tiktoken's `find_iter` over Meta's pattern would
 /// return, as byte ranges.

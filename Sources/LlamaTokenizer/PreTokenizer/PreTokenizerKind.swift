@@ -1,7 +1,7 @@
 // Which split pattern a vocabulary was trained with. GGUF names it in `tokenizer.ggml.pre`;
 // llama.cpp maps each name to a list of regular expressions (llama-vocab.cpp), and the
 // names below are the ones whose expressions are the patterns implemented here.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// The pre-tokenizer: how text is cut into pieces before byte-pair merging.
 public enum PreTokenizerKind: String, Sendable, CaseIterable {

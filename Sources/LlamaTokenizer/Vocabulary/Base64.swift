@@ -1,7 +1,7 @@
 // Strict standard base64 (RFC 4648, with padding), the encoding of each token in
 // tokenizer.model. Hand-written because Foundation's decoder allocates a Data per call and
 // we decode 128,000 short tokens while loading.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 enum Base64 {
     /// The 6-bit value of each ASCII byte of the standard alphabet; 0xFF for any other byte.

@@ -1,5 +1,5 @@
 // A fast hash of a short byte string, for the vocabulary index and the merge cache.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// Hashes `count` bytes at `bytes`. Not stable across processes or machines (it reads
 /// native-endian words); only used for in-memory tables.

@@ -1,5 +1,5 @@
 // The tokenizer as GGUF stores it (`tokenizer.ggml.*`): byte-level token strings, token
-// types and merges. Explained in Documentation/17-Quantization-and-GGUF.md.
+// types and merges. Explained in Documentation/21-Quantization-and-GGUF.md.
 
 import Foundation
 

@@ -1,7 +1,7 @@
 // The names of Llama 3's special tokens, in Meta's order (llama_models/llama3/tokenizer.py).
 // With a `tokenizer.model` file they take the ids right after the base vocabulary, whatever
 // its size; a GGUF vocabulary names its own special tokens.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 enum Llama3SpecialTokens {
     /// How many ids Meta reserves for special tokens (`num_reserved_special_tokens`).

@@ -2,7 +2,7 @@
 // Meta's loader (llama_models/tokenizer_utils.py, load_bpe_file) skips lines it cannot
 // parse with a warning; we refuse them with an error naming the line, because a skipped
 // line silently shifts every later id.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 enum RanksFile {
     /// The longest token accepted, in bytes. Llama 3's longest is 128 bytes; eight times

@@ -2,7 +2,7 @@
 // tokens becomes that one token. Like Hugging Face's added-token matching and llama.cpp's
 // `tokenizer_st_partition`, the longest special token that starts at a position wins,
 // and the text between matches is encoded as ordinary text.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// The special tokens of a vocabulary, indexed by their first byte for matching in text.
 struct SpecialTokenMatcher: Sendable {

@@ -1,6 +1,6 @@
 // The vocabulary in memory: every token's bytes in one flat buffer, indexed by id, plus an
 // open-addressing hash index from bytes to id for the mergeable tokens.
-// Documentation: Documentation/06-Tokenizer.md
+// Documentation: Documentation/08-Tokenizer.md
 
 /// An immutable table of token byte strings.
 ///
