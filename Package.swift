@@ -34,12 +34,15 @@ let package = Package(
         .target(name: "LlamaLoader", dependencies: ["LlamaTensor"]),
         .target(name: "LlamaTokenizer"),
         .target(name: "LlamaModel", dependencies: ["LlamaTensor", "LlamaLoader", "LlamaTokenizer"]),
+        // The SVG writer of the tools' pictures (Documentation/Images), shared by llama-cli
+        // and llama-bench; no other target needs it.
+        .target(name: "SVGWriter"),
 
         // MARK: Executables
-        .executableTarget(name: "llama-cli", dependencies: ["LlamaModel", "LlamaLoader", "LlamaTokenizer", "LlamaTensor"]),
+        .executableTarget(name: "llama-cli", dependencies: ["LlamaModel", "LlamaLoader", "LlamaTokenizer", "LlamaTensor", "SVGWriter"]),
         .executableTarget(
             name: "llama-bench",
-            dependencies: ["LlamaModel", "LlamaTensor", "LlamaKernels"],
+            dependencies: ["LlamaModel", "LlamaTensor", "LlamaKernels", "SVGWriter"],
             path: "Benchmarks/llama-bench"
         ),
         // The complete example of Documentation/16-Using-the-Library.md, compiled in CI so
@@ -62,8 +65,9 @@ let package = Package(
         .testTarget(name: "LlamaLoaderTests", dependencies: ["LlamaLoader", "TestSupport"]),
         .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "TestSupport"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "TestSupport"]),
-        // Runs the built llama-cli binary (the dependency makes `swift build --build-tests` build it).
-        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "LlamaLoader", "LlamaTensor", "TestSupport"]),
+        // Runs the built llama-cli and llama-bench binaries (the dependencies make
+        // `swift build --build-tests` build them).
+        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "llama-bench", "LlamaLoader", "LlamaTensor", "TestSupport"]),
         // The chapters stay true to the code: excerpts, links and transcripts are checked.
         .testTarget(name: "DocumentationTests", dependencies: ["llama-cli", "TestSupport"]),
     ],

@@ -2,11 +2,12 @@
 // the left, the key tokens along the top. Explained in
 // Documentation/18-Tracing-and-Attention.md.
 //
-// Written by hand (no fonts, images, scripts or style sheets from outside), with integer
-// coordinates and fixed number formats, so the same weights always give the same bytes
-// and the documentation's picture can be checked by regenerating it.
+// Written with SVGWriter (no fonts, images, scripts or style sheets from outside), with
+// integer coordinates and fixed number formats, so the same weights always give the same
+// bytes and the documentation's picture can be checked by regenerating it.
 
 import Foundation
+import SVGWriter
 
 struct AttentionPicture {
     /// The caption at the top.
@@ -37,10 +38,8 @@ struct AttentionPicture {
         let width = Self.gap + columns * (panelWidth + Self.gap)
         let height = top + rows * (panelHeight + Self.gap) + 40
 
+        var svg = SVGDocument(width: width, height: height, fontSize: Self.fontSize)
         var out = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="\(Self.fontSize)">
-        <rect width="\(width)" height="\(height)" fill="#ffffff"/>
         <text x="\(Self.gap)" y="22" font-size="14">\(Self.escape(title))</text>
         <text x="\(Self.gap)" y="36" fill="#555555">rows: the token that attends (query); columns: the tokens it reads (key); grey: masked (later tokens)</text>
 
@@ -57,10 +56,10 @@ struct AttentionPicture {
         <text x="\(Self.gap)" y="\(legendY + 11)">weight 0</text>
         <rect x="\(Self.gap + 60)" y="\(legendY)" width="160" height="14" fill="url(#scale)" stroke="#999999"/>
         <text x="\(Self.gap + 226)" y="\(legendY + 11)">1</text>
-        </svg>
 
         """
-        return out
+        svg.append(out)
+        return svg.text
     }
 
     /// One head: its caption, the labels on both axes, and `T × T` cells.
@@ -100,37 +99,9 @@ struct AttentionPicture {
         return String(format: "#%02x%02x%02x", channel(255, 8), channel(255, 48), channel(255, 107))
     }
 
-    /// A token's text made visible: spaces as `·`, line breaks as `↵`, other control
-    /// characters as their Unicode control pictures (XML 1.0 forbids most of them), long
-    /// pieces cut to 20 characters.
-    static func display(_ piece: String) -> String {
-        var result = ""
-        for scalar in piece.unicodeScalars {
-            switch scalar.value {
-            case 0x20: result += "·"
-            case 0x0A: result += "↵"
-            case 0x00..<0x20: result.unicodeScalars.append(Unicode.Scalar(0x2400 + scalar.value) ?? "\u{FFFD}")
-            case 0x7F: result += "\u{2421}"
-            case 0xFFFE, 0xFFFF: result += "\u{FFFD}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result.count > 20 ? String(result.prefix(19)) + "…" : result
-    }
+    /// A token's text made visible (`SVGDocument.visible`).
+    static func display(_ piece: String) -> String { SVGDocument.visible(piece) }
 
-    /// Escapes the five characters XML gives a meaning to.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    /// Escapes the five characters XML gives a meaning to (`SVGDocument.escape`).
+    static func escape(_ text: String) -> String { SVGDocument.escape(text) }
 }
