@@ -34,6 +34,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     case invalidGGUFKey(source: String, key: String, reason: String)
     /// A special token that a chat format needs is not in the vocabulary.
     case missingSpecialToken(name: String, format: String)
+    /// Text read as JSON (a tool definition, a tool call's arguments) is not valid JSON.
+    case invalidJSON(offset: Int, reason: String)
+    /// A tool definition lacks what the prompt needs (a name) or has the wrong type.
+    case invalidToolSpec(tool: String, reason: String)
 
     /// One line naming the file or token and what was expected versus found.
     public var description: String {
@@ -64,6 +68,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(source): \(key): \(reason)"
         case let .missingSpecialToken(name, format):
             return "the \(format) chat format needs the special token \(name), which the vocabulary lacks"
+        case let .invalidJSON(offset, reason):
+            return "invalid JSON at byte \(offset): \(reason)"
+        case let .invalidToolSpec(tool, reason):
+            return "tool \(tool): \(reason)"
         }
     }
 }

@@ -56,6 +56,9 @@ public struct ChatFormat: Sendable {
         /// For assistant messages, how the message ended; ignored for other roles, which
         /// always end with `<|eot_id|>`.
         public var stopReason: StopReason
+        /// For assistant messages, the tool call the assistant made, written after
+        /// `<|python_tag|>` and the content (`ToolCall.promptText`).
+        public var toolCall: ToolCall?
 
         /// Creates a message.
         /// - Parameters:
@@ -63,10 +66,12 @@ public struct ChatFormat: Sendable {
         ///   - content: its text.
         ///   - stopReason: how an assistant message ended; `.endOfTurn` unless the
         ///     assistant made a tool call and waits for its result.
-        public init(role: Role, content: String, stopReason: StopReason = .endOfTurn) {
+        ///   - toolCall: the call an assistant message made.
+        public init(role: Role, content: String, stopReason: StopReason = .endOfTurn, toolCall: ToolCall? = nil) {
             self.role = role
             self.content = content
             self.stopReason = stopReason
+            self.toolCall = toolCall
         }
     }
 
@@ -132,6 +137,8 @@ public struct ChatFormat: Sendable {
     private let headerEnd: Int32
     private let endOfTurn: Int32
     private let endOfMessage: Int32
+    /// `<|python_tag|>`, which opens a tool call (nil in vocabularies without it).
+    private let pythonTag: Int32?
 
     /// Creates a chat format over `tokenizer`.
     /// - Parameters:
@@ -156,12 +163,14 @@ public struct ChatFormat: Sendable {
             headerEnd = try token("<|end_header_id|>")
             endOfTurn = try token("<|eot_id|>")
             endOfMessage = tokenizer.specialTokenID("<|eom_id|>") ?? endOfTurn
+            pythonTag = tokenizer.specialTokenID("<|python_tag|>")
         case .chatML:
             headerStart = try token("<|im_start|>")
             endOfTurn = try token("<|im_end|>")
             opening = headerStart
             headerEnd = endOfTurn
             endOfMessage = endOfTurn
+            pythonTag = nil
         }
     }
 
@@ -181,17 +190,23 @@ public struct ChatFormat: Sendable {
 
     /// A whole message: header, content, then `<|eot_id|>` (or `<|eom_id|>` for an
     /// assistant message that ended with `.endOfMessage`), as Meta's `encode_message`; or
-    /// ChatML's `<|im_start|>role\ncontent<|im_end|>\n`.
+    /// ChatML's `<|im_start|>role\ncontent<|im_end|>\n`. An assistant message with a tool
+    /// call starts with `<|python_tag|>` and has the call's text after its content (each
+    /// encoded on its own, as Meta's code does).
     /// - Parameter message: the message.
     /// - Returns: its ids.
     public func encodeMessage(_ message: Message) -> [Int32] {
+        let call = message.role == .assistant ? message.toolCall : nil
         switch style {
         case .llama3:
             let endsMessage = message.role == .assistant && message.stopReason == .endOfMessage
-            return encodeHeader(message.role) + tokenizer.encode(message.content)
-                + [endsMessage ? endOfMessage : endOfTurn]
+            var ids = encodeHeader(message.role)
+            if call != nil, let pythonTag { ids.append(pythonTag) }
+            ids += tokenizer.encode(message.content)
+            if let call { ids += tokenizer.encode(call.promptText) }
+            return ids + [endsMessage ? endOfMessage : endOfTurn]
         case .chatML:
-            return [headerStart] + tokenizer.encode(message.role.rawValue + "\n" + message.content)
+            return [headerStart] + tokenizer.encode(message.role.rawValue + "\n" + message.content + (call?.promptText ?? ""))
                 + [endOfTurn] + tokenizer.encode("\n")
         }
     }
