@@ -23,6 +23,7 @@ import TestSupport
             switch event {
             case .piece(let piece): text += piece.text
             case .finished(let finished): summary = finished
+            case .toolCall: Issue.record("a session without tools read a tool call")
             }
         }
         return (text, try #require(summary))

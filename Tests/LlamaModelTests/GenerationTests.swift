@@ -142,6 +142,7 @@ struct GenerationTests {
             switch event {
             case .piece(let piece): ids += piece.tokenIDs
             case .finished(let summary): summaries.append(summary)
+            case .toolCall: Issue.record("a plain generation read a tool call")
             }
         }
         #expect(ids == reference.greedy)

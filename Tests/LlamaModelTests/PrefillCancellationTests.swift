@@ -85,6 +85,7 @@ struct StreamCancellationTests {
                     // an event passes the cancellation on to the generation.
                     if pieces == 1 { withUnsafeCurrentTask { $0?.cancel() } }
                 case .finished(let summary): summaries.append(summary)
+                case .toolCall: Issue.record("a plain generation read a tool call")
                 }
             }
             return (pieces, summaries)

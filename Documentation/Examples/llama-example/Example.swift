@@ -30,6 +30,8 @@ struct Example {
                     print(piece.text, terminator: "")
                 case .finished(let summary):
                     print("\n[\(summary.generatedTokens) tokens, \(summary.finishReason)]")
+                case .toolCall:
+                    break  // only a ChatSession with tools reads its replies for tool calls
                 }
             }
         } catch {

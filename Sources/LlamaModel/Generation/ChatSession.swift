@@ -36,8 +36,12 @@ public final class ChatSession: @unchecked Sendable {
     public let model: Llama
     /// The system message the session started with, kept by `clear()`.
     public let systemMessage: String?
+    /// The tools the session offers, or nil.
+    public let tools: ToolPrompt?
     private let conversation: Conversation
     private let format: ChatFormat
+    /// `<|eom_id|>`: a reply that ends with it waits for a tool's output.
+    private let endOfMessage: Int32?
     private let lock = NSLock()
     private var history: [ChatFormat.Message]
 
@@ -46,50 +50,91 @@ public final class ChatSession: @unchecked Sendable {
     ///   - model: The loaded model; its weights and threads are shared.
     ///   - systemMessage: A system message to open the dialog with (the model's default
     ///     system message, for a ChatML model, when `nil`).
-    ///   - history: Earlier turns to continue from, after the system message. They are
+    ///   - tools: Tools to offer, in Llama 3.1's format: the dialog then opens with the
+    ///     messages `ToolPrompt.messages(systemMessage:)` writes, and replies are read for
+    ///     tool calls (`GenerationEvent.toolCall`).
+    ///   - history: Earlier turns to continue from, after the opening messages. They are
     ///     run (prefilled) with the first `respond(to:)`.
     /// - Throws: What `Llama.chatFormat()` throws (a model with no usable chat format);
-    ///   `ModelError.outOfMemory` if the session's KV cache cannot be reserved.
-    public init(model: Llama, systemMessage: String? = nil, history: [ChatFormat.Message] = []) throws {
+    ///   `TokenizerError.missingSpecialToken` when there are tools and the vocabulary lacks
+    ///   Llama 3.1's `<|python_tag|>` or `<|eom_id|>`; `ModelError.outOfMemory` if the
+    ///   session's KV cache cannot be reserved.
+    public init(model: Llama, systemMessage: String? = nil, tools: ToolPrompt? = nil,
+                history: [ChatFormat.Message] = []) throws {
         self.model = model
         self.systemMessage = systemMessage
+        self.tools = tools
         format = try model.chatFormat()
+        endOfMessage = model.tokenizer?.endOfMessage
+        if tools != nil {
+            for name in ["<|python_tag|>", "<|eom_id|>"] where format.style != .llama3 || model.tokenizer?.specialTokenID(name) == nil {
+                throw TokenizerError.missingSpecialToken(name: name, format: "Llama 3.1 tool-calling")
+            }
+        }
         conversation = Conversation(try Transformer(weights: model.source.weights, params: model.params,
                                                     contextLength: model.options.contextLength,
                                                     pool: model.transformer.pool, batchSize: model.options.batchSize))
-        self.history = (systemMessage.map { [ChatFormat.Message(role: .system, content: $0)] } ?? []) + history
+        self.history = Self.opening(systemMessage: systemMessage, tools: tools) + history
     }
 
-    /// The dialog so far: the system message (when there is one), then the turns.
+    /// The messages a dialog starts with: the tools' messages, or the system message.
+    private static func opening(systemMessage: String?, tools: ToolPrompt?) -> [ChatFormat.Message] {
+        if let tools { return tools.messages(systemMessage: systemMessage) }
+        return systemMessage.map { [ChatFormat.Message(role: .system, content: $0)] } ?? []
+    }
+
+    /// The dialog so far: the opening messages, then the turns.
     public var messages: [ChatFormat.Message] {
         lock.withLock { history }
     }
 
     /// Streams the reply to `message`. When the reply ends (a stop token, the length limit
     /// or the context's end, not a cancellation or an error), the user message and the
-    /// reply join `messages`.
+    /// reply join `messages`. In a session with tools, a reply that is a tool call streams
+    /// `.toolCall` before `.finished` and joins `messages` as that call.
     public func respond(to message: String, parameters: GenerationParameters = GenerationParameters())
         -> GenerationStream {
-        let user = ChatFormat.Message(role: .user, content: message)
+        respond(after: ChatFormat.Message(role: .user, content: message), parameters: parameters)
+    }
+
+    /// Sends a tool's output (an `ipython` message) and streams the model's reply to it, as
+    /// `respond(to:)` does. `ToolPrompt.toolResponse(succeeded:output:)` writes the form
+    /// Meta's code uses for a run that printed `output`.
+    public func respond(toToolOutput output: String, parameters: GenerationParameters = GenerationParameters())
+        -> GenerationStream {
+        respond(after: ChatFormat.Message(role: .ipython, content: output), parameters: parameters)
+    }
+
+    private func respond(after turn: ChatFormat.Message, parameters: GenerationParameters) -> GenerationStream {
         // The dialog is read when this request's turn comes, so a turn queued behind another
         // of the same session sees the reply before it.
-        return model.stream(parameters: parameters, in: conversation, finished: { summary, text in
-            guard summary.finishReason != .cancelled else { return }
-            self.lock.withLock {
-                self.history.append(user)
-                self.history.append(ChatFormat.Message(role: .assistant, content: text))
+        model.stream(parameters: parameters, in: conversation, finished: { summary, text in
+            guard summary.finishReason != .cancelled else { return [] }
+            var reply = ChatFormat.Message(role: .assistant, content: text,
+                                           stopReason: summary.stopToken != nil && summary.stopToken == self.endOfMessage
+                                               ? .endOfMessage : .endOfTurn)
+            var events: [GenerationEvent] = []
+            if self.tools != nil, case (let content, let call?) = ToolCall.parse(reply: text) {
+                reply.content = content
+                reply.toolCall = call
+                events.append(.toolCall(name: call.name, arguments: call.arguments))
             }
+            self.lock.withLock {
+                self.history.append(turn)
+                self.history.append(reply)
+            }
+            return events
         }) {
-            self.format.encodeDialogPrompt(self.messages + [user])
+            self.format.encodeDialogPrompt(self.messages + [turn])
         }
     }
 
-    /// Forgets the turns (keeping the system message) and the session's KV cache.
+    /// Forgets the turns (keeping the opening messages) and the session's KV cache.
     public func clear() {
         model.queue.run {
             conversation.reset()
             lock.withLock {
-                history = systemMessage.map { [ChatFormat.Message(role: .system, content: $0)] } ?? []
+                history = Self.opening(systemMessage: systemMessage, tools: tools)
             }
         }
     }

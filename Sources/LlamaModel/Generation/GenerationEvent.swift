@@ -1,5 +1,7 @@
 // What a generation streams back. Explained in Documentation/13-Output-and-Sampling.md.
 
+import LlamaTokenizer
+
 /// One generated token and the text it completed.
 public struct GeneratedPiece: Sendable, Equatable {
     /// The text that became printable with this token. Empty when the token ends inside a
@@ -60,6 +62,9 @@ public struct GenerationSummary: Sendable, Equatable {
 
     /// Forward passes run while decoding.
     public let decodeSteps: Int
+    /// The stop token that ended the generation (`<|eot_id|>`, or `<|eom_id|>` when the
+    /// model waits for a tool's output), or nil when something else ended it.
+    public internal(set) var stopToken: Int32? = nil
 }
 
 /// An element of the stream `Llama.generate` returns: pieces as they come, then the
@@ -67,6 +72,10 @@ public struct GenerationSummary: Sendable, Equatable {
 public enum GenerationEvent: Sendable, Equatable {
     /// A generated token and its text.
     case piece(GeneratedPiece)
+    /// The reply is a tool call (only in a `ChatSession` with tools), read from the whole
+    /// reply once it ended, just before `.finished`. Run the tool, then send its output
+    /// with `ChatSession.respond(toToolOutput:)`.
+    case toolCall(name: String, arguments: JSONValue)
     /// The generation ended; always the last event.
     case finished(GenerationSummary)
 }

@@ -210,9 +210,9 @@ public final class Llama: @unchecked Sendable {
 
     /// A stream over a generation in `conversation`'s cache, run on a thread of its own when
     /// this request's turn comes; `finished` sees the summary (and the text generated)
-    /// before the stream ends, still in turn.
+    /// before the stream ends, still in turn, and returns events to send before `.finished`.
     func stream(parameters: GenerationParameters, in conversation: Conversation,
-                finished: (@Sendable (GenerationSummary, String) -> Void)? = nil,
+                finished: (@Sendable (GenerationSummary, String) -> [GenerationEvent])? = nil,
                 _ tokens: @escaping @Sendable () throws -> [Int32]) -> GenerationStream {
         let channel = GenerationStream.Channel()
         // The place in line is taken now, in the caller's order, not when the thread starts.
@@ -230,7 +230,7 @@ public final class Llama: @unchecked Sendable {
                     channel.send(.piece(piece))
                     return !channel.isStopRequested
                 }
-                finished?(summary, text)
+                for event in finished?(summary, text) ?? [] { channel.send(event) }
                 channel.send(.finished(summary))
                 channel.finish()
             } catch {
@@ -317,12 +317,13 @@ public final class Llama: @unchecked Sendable {
         let stopTokens = tokenizer?.stopTokens ?? []
         var generated = 0, decodeSteps = 0
         var reason = FinishReason.length
+        var stopToken: Int32? = nil
         var stoppedByString = false
 
         generation: while true {
             if generated >= parameters.maxTokens { reason = .length; break }
             let next = sampler.sample(UnsafeBufferPointer(rebasing: logits[..<samplable]), recentTokens: history)
-            if stopTokens.contains(next) { reason = .stop; break }
+            if stopTokens.contains(next) { reason = .stop; stopToken = next; break }
             generated += 1
             history.append(next)
             let logprobs = parameters.logprobs.map { [Sampler.logprob(of: next, in: logits, top: $0)] }
@@ -352,7 +353,7 @@ public final class Llama: @unchecked Sendable {
         return GenerationSummary(promptTokens: promptTokens.count, prefilledTokens: promptTokens.count - reused,
                                  generatedTokens: generated, prefillSeconds: prefillSeconds,
                                  decodeSeconds: seconds(since: decodeStart), finishReason: reason,
-                                 decodeSteps: decodeSteps)
+                                 decodeSteps: decodeSteps, stopToken: stopToken)
     }
 
     /// Runs `tokens` and returns their logits, checked for NaN and infinity.
