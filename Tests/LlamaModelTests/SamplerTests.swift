@@ -139,6 +139,92 @@ private func histogram(_ logits: [Float], _ p: GenerationParameters, draws: Int 
         #expect(none.top.isEmpty)
     }
 
+    // MARK: - The chain of steps
+
+    /// Pinned draws with a penalty, every truncation and three seeds. The built-in chain
+    /// must keep its steps' order and arithmetic exactly, or a seed would give different
+    /// text from one version of the library to the next.
+    @Test func builtInChainRepeatsTheSamplersEarlierDraws() {
+        var rng = Xoshiro256StarStar(seed: 5)
+        let values = (0..<1_000).map { _ in (rng.nextUnitFloat() - 0.5) * 8 }
+        var p = parameters(temperature: 0.8, topP: 0.9, topK: 200, minP: 0.01, penalty: 1.3)
+        p.repetitionWindow = 16
+        let expected: [UInt64: [Int32]] = [
+            0: [910, 654, 917, 531, 233, 755, 247, 448, 681, 973, 234, 69, 73, 752, 104, 527],
+            7: [752, 899, 743, 553, 801, 681, 304, 234, 597, 650, 828, 319, 125, 915, 959, 910],
+            2024: [304, 558, 268, 374, 976, 899, 597, 306, 910, 81, 319, 597, 46, 892, 724, 505],
+        ]
+        for (seed, tokens) in expected {
+            p.seed = seed
+            var sampler = Sampler(parameters: p, vocabularySize: values.count)
+            var history: [Int32] = [1, 2, 3]
+            values.withUnsafeBufferPointer { b in
+                for _ in 0..<16 { history.append(sampler.sample(b, recentTokens: history)) }
+            }
+            #expect(Array(history.dropFirst(3)) == tokens, "seed \(seed)")
+        }
+    }
+
+    @Test func logitBiasFavoursAndBans() {
+        let values: [Float] = [0.5, 2, -1, 2, 1.9]
+        func greedy(_ biases: [Int32: Float]) -> Int32 {
+            var p = parameters(temperature: 0)
+            p.logitProcessors = [LogitBias(biases)]
+            var sampler = Sampler(parameters: p, vocabularySize: values.count)
+            return values.withUnsafeBufferPointer { sampler.sample($0, recentTokens: []) }
+        }
+        #expect(greedy([:]) == 1)
+        #expect(greedy([1: -.infinity]) == 3)               // banned: the tie's other token
+        #expect(greedy([1: -.infinity, 3: -.infinity]) == 4)
+        #expect(greedy([0: 1.6]) == 0)                      // 0.5 + 1.6 = 2.1 beats 2
+        #expect(greedy([-1: 10, 5: 10]) == 1)               // ids outside the vocabulary are ignored
+        // Sampled, a banned token is never drawn and the others keep their proportions.
+        var p = parameters()
+        p.logitProcessors = [LogitBias([1: -.infinity])]
+        let counts = histogram(logits(distribution), p)
+        #expect(counts[1] == 0)
+        #expect(abs(Double(counts[3]) / 20_000 - 0.3 / 0.6) < 0.015)
+    }
+
+    /// The app's processors run after the repetition penalty, in the order given.
+    @Test func processorsRunAfterThePenaltyInOrder() {
+        let values: [Float] = [2, 1.9, -1]
+        var p = parameters(temperature: 0, penalty: 1.2)
+        p.logitProcessors = [LogitBias([0: 0.25])]
+        var sampler = Sampler(parameters: p, vocabularySize: 3)
+        // Penalty first: 2 / 1.2 + 0.25 = 1.92 > 1.9, token 0. (Bias first would give
+        // 2.25 / 1.2 = 1.875, token 1.)
+        #expect(values.withUnsafeBufferPointer { sampler.sample($0, recentTokens: [0]) } == 0)
+
+        // A bias, then a ban of everything below 3: the ban sees the biased logit (in the
+        // other order every token is banned, and greedy falls back to token 0).
+        var chained = Sampler(processors: [LogitBias([2: 5]), Ban(below: 3)], sampler: GreedySampler(),
+                              vocabularySize: 3)
+        #expect(values.withUnsafeBufferPointer { chained.sample($0, recentTokens: []) } == 2)
+    }
+
+    /// A step of one's own, with state kept from token to token, and a sampler of one's own.
+    @Test func customStepsComposeWithoutChangingSampler() {
+        let flat = [Float](repeating: 0, count: 6)
+        var sampler = Sampler(processors: [NoRepeats()], sampler: LastMaximum(), vocabularySize: flat.count)
+        var history: [Int32] = [5]  // the prompt
+        flat.withUnsafeBufferPointer { b in
+            for _ in 0..<5 { history.append(sampler.sample(b, recentTokens: history)) }
+        }
+        // The last maximum each time, never one generated before; the prompt's 5 is allowed.
+        #expect(history == [5, 5, 4, 3, 2, 1])
+    }
+
+    @Test func temperatureSamplerAloneMatchesTheParametersChain() {
+        let values = logits(distribution)
+        let p = parameters(temperature: 0.7, topP: 0.8, topK: 4, minP: 0.1, seed: 3)
+        var fromParameters = Sampler(parameters: p, vocabularySize: values.count)
+        var direct = TemperatureSampler(temperature: 0.7, topK: 4, minP: 0.1, topP: 0.8, seed: 3)
+        values.withUnsafeBufferPointer { b in
+            for _ in 0..<200 { #expect(fromParameters.sample(b, recentTokens: []) == direct.sample(b)) }
+        }
+    }
+
     /// xoshiro256** seeded through SplitMix64 from 0 (whose first output is the
     /// well-known 0xE220A8397B1DCDAF): the first outputs, worked out with a separate Python
     /// transcription of the authors' reference C code.
@@ -149,5 +235,30 @@ private func histogram(_ logits: [Float], _ p: GenerationParameters, draws: Int 
             let u = generator.nextUnitFloat()
             #expect(u >= 0 && u < 1)
         }
+    }
+}
+
+/// Sets every logit below `below` to minus infinity.
+private struct Ban: LogitProcessor {
+    let below: Float
+    func process(_ logits: UnsafeMutableBufferPointer<Float>, recentTokens: [Int32]) {
+        for i in logits.indices where logits[i] < below { logits[i] = -.infinity }
+    }
+}
+
+/// Bans the tokens generated so far, remembering where the prompt ended on its first call.
+private struct NoRepeats: LogitProcessor {
+    private var promptLength: Int?
+    mutating func process(_ logits: UnsafeMutableBufferPointer<Float>, recentTokens: [Int32]) {
+        let start = promptLength ?? recentTokens.count
+        promptLength = start
+        for id in recentTokens[start...] where Int(id) < logits.count { logits[Int(id)] = -.infinity }
+    }
+}
+
+/// Greedy, but the last of equal maxima (unlike `GreedySampler`).
+private struct LastMaximum: LogitSampler {
+    func sample(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
+        Int32(logits.indices.last { logits[$0] == logits.max() } ?? 0)
     }
 }

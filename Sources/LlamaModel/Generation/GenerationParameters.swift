@@ -7,8 +7,11 @@
 /// parameters.temperature = 0          // greedy
 /// parameters.maxTokens = 64
 /// parameters.stopStrings = ["\n\n"]
+/// parameters.logitProcessors = [LogitBias([13: -.infinity])]  // an app's own step
 /// ```
-public struct GenerationParameters: Sendable, Equatable {
+///
+/// Not `Equatable`: `logitProcessors` holds steps of any type, which cannot be compared.
+public struct GenerationParameters: Sendable {
     /// The most tokens to generate (the prompt not counted). Default 256.
     public var maxTokens: Int = 256
     /// Divides the logits before sampling; 0 means greedy (always the most likely token).
@@ -35,6 +38,10 @@ public struct GenerationParameters: Sendable, Equatable {
     /// When set, each generated token reports its log-probability and those of the
     /// `logprobs` most likely alternatives (0: the chosen token's only).
     public var logprobs: Int? = nil
+    /// Steps of the app's own that rewrite the logits for every token (a `LogitBias`, a
+    /// grammar's mask), run in this order after the repetition penalty and before the
+    /// token is picked. See `Sampler` for the whole chain.
+    public var logitProcessors: [any LogitProcessor] = []
 
     /// Meta's defaults.
     public init() {}
