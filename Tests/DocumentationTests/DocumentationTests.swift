@@ -4,6 +4,13 @@
 //   - a `$ llama-cli ...` line in a ```console block must print what the chapter shows;
 //   - a picture after a `picture: llama-cli ... --out PATH` comment must be what that
 //     command draws now, byte for byte;
+//   - a quote (`<!-- quote: PATH -->` before a fenced block) must appear in PATH as it is
+//     shown, line for line, apart from indentation and `// ...` elisions;
+//   - a quote of Meta's reference code (`<!-- meta: model.py -->`) must appear in
+//     llama-models 0.3.0's `llama_models/llama3/model.py` (checked where that file is at
+//     hand: LLAMA_MODELS_DIR, or .cache/llama-models/);
+//   - a `pickletools.dis` transcript (`<!-- pickletools: PATH.pth -->`) must show the
+//     opcodes that PATH's data.pkl holds at the offsets it names;
 //   - relative links must lead to files that exist, and so must the chapters that source
 //     file headers name;
 //   - every public declaration of the four libraries must have a `///` doc comment.
@@ -212,6 +219,159 @@ struct DocumentationTests {
         #expect(missing.isEmpty, "public declarations without a /// doc comment:\n\(missing.joined(separator: "\n"))")
         // A pattern that matched nothing would pass vacuously.
         #expect(checked > 200, "found only \(checked) public declarations; is the pattern still right?")
+    }
+}
+
+// MARK: - Quotes
+
+/// Whether a line of a shown block stands for lines left out (`...`, `// ...`, `# ...`).
+private func isElision(_ line: String) -> Bool {
+    ["...", "// ...", "# ..."].contains(line.trimmingCharacters(in: .whitespaces))
+}
+
+/// The parts of a shown block between its elision lines, each without its common indentation
+/// and trailing spaces.
+func quoteParts(_ block: [String]) -> [[String]] {
+    var parts: [[String]] = [[]]
+    for line in block {
+        if isElision(line) { parts.append([]) } else { parts[parts.count - 1].append(line) }
+    }
+    return parts.filter { !$0.isEmpty }.map { part in
+        dedent(part.map { String($0.reversed().drop { $0 == " " }.reversed()) })
+    }
+}
+
+/// Whether every part of `block` appears in `source` as consecutive lines (indentation
+/// aside), each part after the one before it. Returns the first part that does not.
+func missingPart(of block: [String], in source: [String]) -> [String]? {
+    let lines = source.map { String($0.reversed().drop { $0 == " " }.reversed()) }
+    var from = 0
+    for part in quoteParts(block) {
+        let found = lines.indices.dropFirst(from).first { start in
+            start + part.count <= lines.count && dedent(Array(lines[start..<(start + part.count)])) == part
+        }
+        guard let start = found else { return part }
+        from = start + part.count
+    }
+    return nil
+}
+
+/// The folder holding Meta's `model.py` and `generation.py` (llama-models 0.3.0), when it is
+/// at hand: `LLAMA_MODELS_DIR`, or `.cache/llama-models/` (Scripts/fetch-tokenizer.sh
+/// downloads the package for its tokenizer.model).
+private let metaFolder: URL? = {
+    var candidates = [root.appendingPathComponent(".cache/llama-models")]
+    if let folder = ProcessInfo.processInfo.environment["LLAMA_MODELS_DIR"] {
+        candidates.insert(URL(fileURLWithPath: folder), at: 0)
+    }
+    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.py").path) }
+}()
+
+/// The bytes of the stored (uncompressed) zip entry whose name ends with `suffix`, found
+/// through the central directory, as PyTorch writes it.
+func storedZipEntry(endingWith suffix: String, in data: [UInt8]) -> [UInt8]? {
+    func u16(_ i: Int) -> Int { Int(data[i]) | Int(data[i + 1]) << 8 }
+    func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
+    guard data.count >= 22,
+          let end = stride(from: data.count - 22, through: 0, by: -1).first(where: { u32($0) == 0x0605_4B50 })
+    else { return nil }
+    var record = u32(end + 16)
+    for _ in 0..<u16(end + 10) {
+        guard record + 46 <= data.count, u32(record) == 0x0201_4B50 else { return nil }
+        let size = u32(record + 20), nameLength = u16(record + 28)
+        let name = String(decoding: data[(record + 46)..<(record + 46 + nameLength)], as: UTF8.self)
+        if name.hasSuffix(suffix) && u16(record + 10) == 0 {
+            let local = u32(record + 42)
+            let start = local + 30 + u16(local + 26) + u16(local + 28)
+            return start + size <= data.count ? Array(data[start..<(start + size)]) : nil
+        }
+        record += 46 + nameLength + u16(record + 30) + u16(record + 32)
+    }
+    return nil
+}
+
+@Suite("Documentation quotes")
+struct QuoteTests {
+    /// A quote shows code that has no `// doc:` region (a plain reference kernel, part of the
+    /// generation loop) as it is in the file: it cannot drift either.
+    @Test func quotesAppearInTheirFiles() throws {
+        var count = 0
+        for marker in try markers("<!-- quote: ") {
+            let place = marker.place
+            let source = root.appendingPathComponent(marker.argument)
+            guard FileManager.default.fileExists(atPath: source.path) else {
+                Issue.record("\(place): \(marker.argument) does not exist")
+                continue
+            }
+            guard marker.index + 1 < marker.lines.count, marker.lines[marker.index + 1].hasPrefix("```") else {
+                Issue.record("\(place): the quote marker must be followed by a fenced block")
+                continue
+            }
+            let shown = fencedBlock(marker.lines, openingAt: marker.index + 1)
+            if let part = missingPart(of: shown, in: try lines(source)) {
+                Issue.record("\(place): these lines are not in \(marker.argument) as shown:\n\(part.joined(separator: "\n"))")
+            }
+            count += 1
+        }
+        #expect(count >= 20, "expected at least 20 quotes in the chapters, found \(count)")
+    }
+
+    /// Chapters 9-12 and 15 put Meta's lines beside ours; each quote is a ```python block.
+    @Test func metaQuotesAreWellFormed() throws {
+        let quotes = try markers("<!-- meta: ")
+        for marker in quotes {
+            #expect(["model.py", "generation.py"].contains(marker.argument),
+                    "\(marker.place): quotes name model.py or generation.py, found \(marker.argument)")
+            #expect(marker.index + 1 < marker.lines.count && marker.lines[marker.index + 1].hasPrefix("```python"),
+                    "\(marker.place): a quote of Meta's code must be followed by a ```python block")
+        }
+        #expect(quotes.count >= 12, "expected at least 12 quotes of Meta's code, found \(quotes.count)")
+    }
+
+    /// Each quote of Meta's code is in llama-models 0.3.0 as shown.
+    @Test(.enabled(if: metaFolder != nil, "needs Meta's model.py: LLAMA_MODELS_DIR or .cache/llama-models/model.py"))
+    func metaQuotesAppearInMetasCode() throws {
+        guard let folder = metaFolder else { return }
+        for marker in try markers("<!-- meta: ") {
+            let file = folder.appendingPathComponent(marker.argument)
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                Issue.record("\(marker.place): \(file.path) does not exist")
+                continue
+            }
+            let shown = fencedBlock(marker.lines, openingAt: marker.index + 1)
+            if let part = missingPart(of: shown, in: try lines(file)) {
+                Issue.record("\(marker.place): these lines are not in Meta's \(marker.argument) as shown:\n\(part.joined(separator: "\n"))")
+            }
+        }
+    }
+
+    /// A transcript of `pickletools.dis` names, per line, a byte offset and the opcode byte
+    /// found there (`0: \x80 PROTO 2`); the pickle of the named checkpoint must hold those
+    /// bytes at those offsets, so the transcript is of that file.
+    @Test func pickleTranscriptsShowTheFilesOpcodes() throws {
+        let line = try Regex(#"^\s*([0-9]+): (\\x[0-9a-f]{2}|\S)\s+[A-Z_0-9]+"#)
+        var count = 0
+        for marker in try markers("<!-- pickletools: ") {
+            let place = marker.place
+            let data = try [UInt8](Data(contentsOf: root.appendingPathComponent(marker.argument)))
+            guard let pickle = storedZipEntry(endingWith: "/data.pkl", in: data) else {
+                Issue.record("\(place): no stored data.pkl in \(marker.argument)")
+                continue
+            }
+            var checked = 0
+            for shown in fencedBlock(marker.lines, openingAt: marker.index + 1) {
+                guard let match = shown.firstMatch(of: line),
+                      let offset = Int(match.output[1].substring ?? ""),
+                      let opcode = match.output[2].substring else { continue }
+                let byte = opcode.hasPrefix("\\x") ? UInt8(opcode.dropFirst(2), radix: 16) : opcode.utf8.first
+                #expect(offset < pickle.count && pickle[offset] == byte,
+                        "\(place): data.pkl of \(marker.argument) does not hold \(opcode) at byte \(offset)")
+                checked += 1
+            }
+            #expect(checked >= 10, "\(place): expected a transcript of at least 10 opcodes, found \(checked)")
+            count += 1
+        }
+        #expect(count >= 1, "expected a pickle transcript in the chapters")
     }
 }
 

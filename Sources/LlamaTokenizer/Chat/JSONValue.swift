@@ -3,7 +3,7 @@
 // with `json.dumps` when it puts the call back into the prompt, so the same bytes (and
 // tokens) come out only if the order and the spelling match. Foundation's JSONSerialization
 // forgets key order, hence this small reader and writer.
-// Documentation: Documentation/12-Using-the-Library.md
+// Documentation: Documentation/16-Using-the-Library.md
 
 import Foundation
 

@@ -15,7 +15,7 @@
 // it step by step, and `ToolCall.promptText` writes a call back as `encode_tool_call` does.
 // Replies in the "python list" format (`[f(a=1)]`) are not read: that format is not what
 // these prompts ask for.
-// Documentation: Documentation/12-Using-the-Library.md
+// Documentation: Documentation/16-Using-the-Library.md
 
 import Foundation
 
