@@ -37,6 +37,12 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// A forward pass was stopped by its caller (`isCancelled`); the KV cache holds the
     /// first `position` positions, the batches that finished.
     case cancelled(position: Int)
+    /// A prompt-cache file cannot be read or written, or is not one (`reason` says which).
+    case promptCacheUnusable(path: String, reason: String)
+    /// A prompt-cache file was saved by another model (`reason` names what differs).
+    case promptCacheOtherModel(path: String, reason: String)
+    /// The prompt does not start with the tokens a prompt-cache file holds.
+    case promptCachePrefixMismatch(path: String, savedTokens: Int, matching: Int)
 
     /// One line naming what went wrong, with the values involved.
     public var description: String {
@@ -65,6 +71,12 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "forward pass at position \(found), but the cache holds \(expected) positions"
         case let .cancelled(position):
             return "the forward pass was cancelled; the cache holds \(position) positions"
+        case let .promptCacheUnusable(path, reason):
+            return "\(path): not a usable prompt cache: \(reason)"
+        case let .promptCacheOtherModel(path, reason):
+            return "\(path): the prompt cache was saved by another model (\(reason))"
+        case let .promptCachePrefixMismatch(path, savedTokens, matching):
+            return "\(path): the prompt does not start with the cache's \(savedTokens) tokens (the first \(matching) match); use another file or delete this one"
         case let .nonFiniteLogits(position, layer, step, found):
             let logits = "the logits at position \(position) are not finite (\(found))"
             switch (layer, step) {

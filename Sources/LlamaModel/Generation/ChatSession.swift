@@ -38,8 +38,8 @@ public final class ChatSession: @unchecked Sendable {
     public let systemMessage: String?
     /// The tools the session offers, or nil.
     public let tools: ToolPrompt?
-    private let conversation: Conversation
-    private let format: ChatFormat
+    let conversation: Conversation
+    let format: ChatFormat
     /// `<|eom_id|>`: a reply that ends with it waits for a tool's output.
     private let endOfMessage: Int32?
     private let lock = NSLock()

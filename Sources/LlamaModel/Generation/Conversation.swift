@@ -11,7 +11,16 @@ final class Conversation: @unchecked Sendable {
     /// The transformer whose KV cache this conversation fills.
     let transformer: Transformer
     /// The tokens whose keys and values are in the cache, in order.
-    var cachedTokens: [Int32] = []
+    var cachedTokens: [Int32] = [] {
+        didSet {
+            // Time is kept per token on average: a shorter cache keeps its share.
+            if cachedTokens.count < oldValue.count {
+                runSeconds *= oldValue.isEmpty ? 0 : Double(cachedTokens.count) / Double(oldValue.count)
+            }
+        }
+    }
+    /// Seconds spent running the cached tokens (what a prompt cache saves).
+    var runSeconds: Double = 0
 
     init(_ transformer: Transformer) {
         self.transformer = transformer
@@ -20,6 +29,7 @@ final class Conversation: @unchecked Sendable {
     /// Forgets the cache.
     func reset() {
         cachedTokens = []
+        runSeconds = 0
         transformer.reset()
     }
 }

@@ -299,12 +299,14 @@ public final class Llama: @unchecked Sendable {
                                     isCancelled: isCancelled)
         } catch ModelError.cancelled(let position) {
             conversation.cachedTokens = Array(promptTokens[..<position])
+            conversation.runSeconds += seconds(since: prefillStart)
             return GenerationSummary(promptTokens: promptTokens.count, prefilledTokens: position - reused,
                                      generatedTokens: 0, prefillSeconds: seconds(since: prefillStart),
                                      decodeSeconds: 0, finishReason: .cancelled, decodeSteps: 0)
         }
         conversation.cachedTokens = promptTokens
         let prefillSeconds = seconds(since: prefillStart)
+        conversation.runSeconds += prefillSeconds
 
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         // A checkpoint may pad its output layer past the tokenizer's last id; those rows

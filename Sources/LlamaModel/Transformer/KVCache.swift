@@ -83,6 +83,26 @@ package final class KVCache {
         madvise(base, byteCount, MADV_DONTNEED)
     }
 
+    /// The memory that holds the first `positions` positions, in a fixed order: per layer
+    /// and KV head, the key blocks that cover them, then their values. A prompt-cache file
+    /// stores these regions one after another, so it does not depend on the capacity.
+    func regions(positions: Int) -> [UnsafeMutableRawBufferPointer] {
+        precondition(positions <= capacity)
+        let keyFloats = KeyBlocks.floats(capacity: positions, headDim: headDim)
+        var regions: [UnsafeMutableRawBufferPointer] = []
+        for layer in 0..<layerCount {
+            for head in 0..<kvHeadCount {
+                regions.append(UnsafeMutableRawBufferPointer(start: keys(layer: layer, head: head),
+                                                             count: keyFloats * MemoryLayout<Float>.size))
+            }
+            for head in 0..<kvHeadCount {
+                regions.append(UnsafeMutableRawBufferPointer(start: values(layer: layer, head: head),
+                                                             count: positions * headDim * MemoryLayout<Float>.size))
+            }
+        }
+        return regions
+    }
+
     /// Bytes of keys and values per position, over all layers.
     var bytesPerPosition: Int { 2 * layerCount * kvHeadCount * headDim * MemoryLayout<Float>.size }
 }
