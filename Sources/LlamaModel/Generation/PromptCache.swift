@@ -1,6 +1,6 @@
 // Saved prompt state: the keys and values of a prompt's tokens, written to a file so a later
 // run starts after them instead of running them again (llama.cpp's --prompt-cache).
-// Explained in Documentation/12-Using-the-Library.md.
+// Explained in Documentation/16-Using-the-Library.md.
 //
 // File layout, little-endian:
 //   8 bytes   "SLKVCACH"
