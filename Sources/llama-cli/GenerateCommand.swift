@@ -14,6 +14,7 @@ enum GenerateCommand {
         OptionSpec(name: "--format", takesValue: true),
         OptionSpec(name: "--logprobs", takesValue: true),
         OptionSpec(name: "--stats", takesValue: false),
+        OptionSpec(name: "--prompt-cache", takesValue: true),
     ]
 
     enum Format: String { case text, json }
@@ -58,6 +59,14 @@ enum GenerateCommand {
             promptTokens = try llama.promptTokens(for: text ?? "")
         }
 
+        // A prompt cache: resume after its tokens when the file exists, else save the
+        // prompt's state for the next run.
+        let cacheFile = arguments.string("--prompt-cache").map { URL(fileURLWithPath: $0) }
+        var cacheInfo: PromptCacheInfo?
+        if let cacheFile, FileManager.default.fileExists(atPath: cacheFile.path) {
+            cacheInfo = try llama.loadPromptCache(from: cacheFile, for: promptTokens)
+        }
+
         let hasText = llama.tokenizer != nil
         let summary = try llama.generate(promptTokens: promptTokens, parameters: parameters) { piece in
             switch format {
@@ -68,12 +77,18 @@ enum GenerateCommand {
             }
             return true
         }
+        if let cacheFile, cacheInfo == nil {
+            try llama.savePromptCache(to: cacheFile, tokenCount: promptTokens.count)
+        }
         switch format {
         case .text:
             if Terminal.stdoutIsTerminal || !hasText { Terminal.write("\n") }
-            if arguments.has("--stats") { Terminal.writeError(statsText(summary, loadSeconds: llama.loadSeconds) + "\n") }
+            if arguments.has("--stats") {
+                if let cacheInfo { Terminal.writeError(ChatCommand.promptCacheText(cacheInfo) + "\n") }
+                Terminal.writeError(statsText(summary, loadSeconds: llama.loadSeconds) + "\n")
+            }
         case .json:
-            Terminal.write(statsJSON(summary, loadSeconds: llama.loadSeconds).text + "\n")
+            Terminal.write(statsJSON(summary, loadSeconds: llama.loadSeconds, promptCache: cacheInfo).text + "\n")
         }
     }
 
@@ -105,15 +120,22 @@ enum GenerateCommand {
         return JSON.object(fields).text + "\n"
     }
 
-    static func statsJSON(_ summary: GenerationSummary, loadSeconds: Double) -> JSON {
-        .object([("stats", .object([
+    static func statsJSON(_ summary: GenerationSummary, loadSeconds: Double, promptCache: PromptCacheInfo? = nil) -> JSON {
+        var cacheFields: [(String, JSON)] = []
+        if let promptCache {
+            cacheFields = [("prompt_cache_tokens", .int(promptCache.tokens.count)),
+                           ("prompt_cache_load_seconds", .double(promptCache.loadSeconds)),
+                           ("prompt_cache_saved_prefill_seconds", .double(promptCache.savedPrefillSeconds))]
+        }
+        return .object([("stats", .object([
             ("prompt_tokens", .int(summary.promptTokens)),
+            ("prefilled_tokens", .int(summary.prefilledTokens)),
             ("generated_tokens", .int(summary.generatedTokens)),
             ("load_seconds", .double(loadSeconds)),
             ("prefill_tokens_per_second", .double(summary.prefillTokensPerSecond)),
             ("decode_tokens_per_second", .double(summary.decodeTokensPerSecond)),
             ("finish_reason", .string(summary.finishReason.rawValue)),
-        ]))])
+        ] + cacheFields))])
     }
 
     static func statsText(_ summary: GenerationSummary, loadSeconds: Double) -> String {

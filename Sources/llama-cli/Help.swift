@@ -66,6 +66,9 @@ enum Help {
                              then {"stats": {...}}
       --logprobs N           json: each token's log-probability and the N most likely
       --stats                text: print token counts and speeds to stderr
+      --prompt-cache FILE    resume after the prompt state saved in FILE (the prompt must
+                             start with its tokens), or, when FILE does not exist, save the
+                             prompt's state there for the next run
 
     The demo model is a completion model: give it the start of a text, not a question.
 
@@ -78,11 +81,21 @@ enum Help {
     GGUF file's template says so). Type a message and press Enter; the reply streams
     back. Commands: /reset (forget the conversation),
     /system TEXT (set the system message and reset), /stats (speeds of the last reply),
-    /help. Ctrl-C stops a reply (a second Ctrl-C, or one at the prompt, leaves); Ctrl-D
-    leaves. Lines of at most 64 MiB.
+    /tool TEXT (send a tool's output, with --tools), /help. Ctrl-C stops a reply (a second
+    Ctrl-C, or one at the prompt, leaves); Ctrl-D leaves. Lines of at most 64 MiB.
 
     \(modelOption)
       --system TEXT          the system message
+      --tools FILE           tools the model may call (Llama 3.1): a JSON array of
+                             definitions {"name", "description", "parameters": JSON schema}
+                             and built-in names ("brave_search", "wolfram_alpha",
+                             "code_interpreter"). A reply that calls one is shown as
+                             [tool call NAME ARGS]; send the result with /tool TEXT
+      --format text|json     text: replies as they stream (default); json: one line per
+                             token, {"tool_call": {"name", "arguments"}} for a call, then
+                             {"stats": {...}} after each reply
+      --prompt-cache FILE    resume after the opening messages saved in FILE, or, when
+                             FILE does not exist, save them there after the first reply
     \(generationOptions)
 
     """

@@ -11,6 +11,8 @@ indirect enum JSON {
     /// Keys keep the order given.
     case object([(String, JSON)])
     case null
+    /// JSON text written elsewhere (a tool call's arguments), inserted as it is.
+    case raw(String)
 
     /// The value as compact JSON text with a space after `:` and `,` (as in the docs).
     var text: String {
@@ -24,6 +26,7 @@ indirect enum JSON {
         case .object(let pairs):
             return "{" + pairs.map { JSON.quote($0.0) + ": " + $0.1.text }.joined(separator: ", ") + "}"
         case .null: return "null"
+        case .raw(let text): return text
         }
     }
 

@@ -105,28 +105,64 @@ public final class ChatSession: @unchecked Sendable {
         respond(after: ChatFormat.Message(role: .ipython, content: output), parameters: parameters)
     }
 
+    /// `respond(to:)` without a stream: runs in the calling thread once the model is free,
+    /// calling `onPiece` for every token (return `false` to stop). A tool call, in a
+    /// session with tools, is then `messages.last?.toolCall`.
+    /// - Parameters:
+    ///   - message: The user's message, or a tool's output when `role` is `.ipython`.
+    ///   - role: `.user` or `.ipython`.
+    ///   - isCancelled: Asked between the prompt's batches and layers, as in
+    ///     `Llama.generate(promptTokens:parameters:isCancelled:onPiece:)`.
+    /// - Throws: What `Llama.generate` throws.
+    public func respond(to message: String, as role: ChatFormat.Role = .user, parameters: GenerationParameters,
+                        isCancelled: (() -> Bool)? = nil,
+                        onPiece: (GeneratedPiece) throws -> Bool) throws -> GenerationSummary {
+        let turn = ChatFormat.Message(role: role, content: message)
+        return try model.queue.run {
+            var text = ""
+            let summary = try model.generateInTurn(in: conversation, promptTokens: format.encodeDialogPrompt(messages + [turn]),
+                                                   parameters: parameters, isCancelled: isCancelled) { piece in
+                text += piece.text
+                return try onPiece(piece)
+            }
+            _ = record(turn, summary: summary, reply: text)
+            return summary
+        }
+    }
+
     private func respond(after turn: ChatFormat.Message, parameters: GenerationParameters) -> GenerationStream {
         // The dialog is read when this request's turn comes, so a turn queued behind another
         // of the same session sees the reply before it.
         model.stream(parameters: parameters, in: conversation, finished: { summary, text in
-            guard summary.finishReason != .cancelled else { return [] }
-            var reply = ChatFormat.Message(role: .assistant, content: text,
-                                           stopReason: summary.stopToken != nil && summary.stopToken == self.endOfMessage
-                                               ? .endOfMessage : .endOfTurn)
-            var events: [GenerationEvent] = []
-            if self.tools != nil, case (let content, let call?) = ToolCall.parse(reply: text) {
-                reply.content = content
-                reply.toolCall = call
-                events.append(.toolCall(name: call.name, arguments: call.arguments))
-            }
-            self.lock.withLock {
-                self.history.append(turn)
-                self.history.append(reply)
-            }
-            return events
+            self.record(turn, summary: summary, reply: text)
         }) {
             self.format.encodeDialogPrompt(self.messages + [turn])
         }
+    }
+
+    /// Adds a finished turn and its reply to the history (nothing when it was cancelled),
+    /// and returns the events the reply adds before `.finished`: its tool call, if any.
+    private func record(_ turn: ChatFormat.Message, summary: GenerationSummary, reply text: String) -> [GenerationEvent] {
+        guard summary.finishReason != .cancelled else { return [] }
+        var reply = ChatFormat.Message(role: .assistant, content: text,
+                                       stopReason: summary.stopToken != nil && summary.stopToken == endOfMessage
+                                           ? .endOfMessage : .endOfTurn)
+        var events: [GenerationEvent] = []
+        if tools != nil, case (let content, let call?) = ToolCall.parse(reply: text) {
+            reply.content = content
+            reply.toolCall = call
+            events.append(.toolCall(name: call.name, arguments: call.arguments))
+        }
+        lock.withLock {
+            history.append(turn)
+            history.append(reply)
+        }
+        return events
+    }
+
+    /// The number of opening messages: the system message, or the tools' messages.
+    public var openingMessageCount: Int {
+        Self.opening(systemMessage: systemMessage, tools: tools).count
     }
 
     /// Forgets the turns (keeping the opening messages) and the session's KV cache.

@@ -272,17 +272,27 @@ extension Llama {
 
 extension ChatSession {
     /// Writes the keys and values of the session's dialog so far to `url` (see
-    /// `Llama.savePromptCache`). A new session started with the same opening messages and
-    /// history can load it and skip running them.
+    /// `Llama.savePromptCache`), or of its first `messageCount` messages only (say
+    /// `openingMessageCount`: a long system message and tool list). A new session whose
+    /// dialog starts the same way can load it and skip running those tokens.
     /// - Throws: `ModelError.promptCacheUnusable` when the file cannot be written, or
-    ///   `.invalidOption` when the session has run nothing yet.
-    public func savePromptCache(to url: URL) throws {
+    ///   `.invalidOption` when the session has not run those messages yet.
+    public func savePromptCache(to url: URL, messageCount: Int? = nil) throws {
         try model.queue.run {
-            guard !conversation.cachedTokens.isEmpty else {
+            var count = conversation.cachedTokens.count
+            if let messageCount {
+                let prefix = format.encodeDialog(Array(messages.prefix(messageCount)), addGenerationPrompt: false)
+                guard conversation.cachedTokens.starts(with: prefix) else {
+                    throw ModelError.invalidOption(name: "messageCount", expected: "messages the session has run",
+                                                   found: String(messageCount))
+                }
+                count = prefix.count
+            }
+            guard count > 0 else {
                 throw ModelError.invalidOption(name: "savePromptCache", expected: "a session that has run a turn",
                                                found: "an empty cache")
             }
-            try PromptCacheFile.write(conversation, count: conversation.cachedTokens.count, model: model.source, to: url)
+            try PromptCacheFile.write(conversation, count: count, model: model.source, to: url)
         }
     }
 
