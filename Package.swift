@@ -52,6 +52,12 @@ let package = Package(
             dependencies: ["LlamaModel"],
             path: "Documentation/Examples/llama-example"
         ),
+        // The session examples of the same chapter, compiled in CI and run by a test.
+        .executableTarget(
+            name: "llama-sessions",
+            dependencies: ["LlamaModel"],
+            path: "Documentation/Examples/llama-sessions"
+        ),
         .executableTarget(
             name: "tokenizer-bench",
             dependencies: ["LlamaTokenizer"],
@@ -67,7 +73,7 @@ let package = Package(
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "TestSupport"]),
         // Runs the built llama-cli and llama-bench binaries (the dependencies make
         // `swift build --build-tests` build them).
-        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "llama-bench", "LlamaLoader", "LlamaTensor", "TestSupport"]),
+        .testTarget(name: "LlamaCLITests", dependencies: ["llama-cli", "llama-bench", "llama-sessions", "LlamaLoader", "LlamaTensor", "TestSupport"]),
         // The chapters stay true to the code: excerpts, links and transcripts are checked.
         .testTarget(name: "DocumentationTests", dependencies: ["llama-cli", "TestSupport"]),
     ],

@@ -87,3 +87,23 @@ struct ToolsAndPromptCacheCLITests {
         #expect(noTools.stderr.contains("[no tools: start the chat with --tools FILE]"))
     }
 }
+
+@Suite("Chapter 16's session examples")
+struct SessionExamplesTests {
+    /// Documentation/Examples/llama-sessions runs on the demo model and prints what the
+    /// chapter says it does.
+    @Test func theSessionExamplesRunOnTheDemoModel() throws {
+        let demo = Fixtures.repositoryRoot.appendingPathComponent("Models/demo").path
+        let result = try CLI.run([demo], executable: try Fixtures.executable("llama-sessions").path)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        // Two turns: the second runs fewer prompt tokens than it has.
+        let runs = lines.filter { $0.hasPrefix("[ran ") }
+        #expect(runs.count == 2)
+        #expect(lines.contains("[5 messages]"))
+        #expect(lines.contains("[stopped: cancelled; 0 messages]"))
+        #expect(lines.contains { $0.hasPrefix("[tools: ") })
+        let cache = try #require(lines.first { $0.hasPrefix("[prompt cache: ") })
+        #expect(cache.contains("tokens restored, ran "))
+    }
+}

@@ -48,13 +48,18 @@ extension Fixtures {
     /// The llama-cli that `swift build` put next to the test bundle (every product of the
     /// package lands in one folder), else the one in `.build/debug`.
     public static func llamaCLI() throws -> URL {
+        try executable("llama-cli")
+    }
+
+    /// An executable product of the package, found as `llamaCLI()` is.
+    public static func executable(_ name: String) throws -> URL {
         var candidates: [URL] = []
         var folder = Bundle.main.bundleURL
         for _ in 0..<3 {
-            candidates.append(folder.appendingPathComponent("llama-cli"))
+            candidates.append(folder.appendingPathComponent(name))
             folder.deleteLastPathComponent()
         }
-        candidates.append(repositoryRoot.appendingPathComponent(".build/debug/llama-cli"))
+        candidates.append(repositoryRoot.appendingPathComponent(".build/debug/\(name)"))
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
         }

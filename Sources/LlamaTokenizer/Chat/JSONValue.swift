@@ -72,6 +72,7 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     /// The same as `pythonJSON`.
     public var description: String { pythonJSON }
 
+    /// Equal values: objects with the same members in the same order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
