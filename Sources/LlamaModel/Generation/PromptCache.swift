@@ -227,7 +227,7 @@ extension Llama {
     public func savePromptCache(to url: URL, tokenCount: Int? = nil) throws {
         try queue.run {
             let count = tokenCount ?? conversation.cachedTokens.count
-            guard (1...max(1, conversation.cachedTokens.count)).contains(count), !conversation.cachedTokens.isEmpty else {
+            guard !conversation.cachedTokens.isEmpty, (1...conversation.cachedTokens.count).contains(count) else {
                 throw ModelError.invalidOption(name: "tokenCount", expected: "1...\(conversation.cachedTokens.count) (tokens in the cache)",
                                                found: String(count))
             }
