@@ -256,15 +256,12 @@ func missingPart(of block: [String], in source: [String]) -> [String]? {
     return nil
 }
 
-/// The folder holding Meta's `model.py` and `generation.py` (llama-models 0.3.0), when it is
-/// at hand: `LLAMA_MODELS_DIR`, or `.cache/llama-models/` (Scripts/fetch-tokenizer.sh
-/// downloads the package for its tokenizer.model).
-private let metaFolder: URL? = {
-    var candidates = [root.appendingPathComponent(".cache/llama-models")]
-    if let folder = ProcessInfo.processInfo.environment["LLAMA_MODELS_DIR"] {
-        candidates.insert(URL(fileURLWithPath: folder), at: 0)
-    }
-    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("model.py").path) }
+/// The folder holding Meta's `model.py` and `generation.py` (llama-models 0.3.0):
+/// `LLAMA_MODELS_DIR`, else `.cache/llama-models/`, where Scripts/fetch-tokenizer.sh puts
+/// them beside tokenizer.model (Scripts/test.sh runs it first).
+private let metaFolder: URL = {
+    if let folder = ProcessInfo.processInfo.environment["LLAMA_MODELS_DIR"] { return URL(fileURLWithPath: folder) }
+    return root.appendingPathComponent(".cache/llama-models")
 }()
 
 /// The bytes of the stored (uncompressed) zip entry whose name ends with `suffix`, found
@@ -329,13 +326,11 @@ struct QuoteTests {
     }
 
     /// Each quote of Meta's code is in llama-models 0.3.0 as shown.
-    @Test(.enabled(if: metaFolder != nil, "needs Meta's model.py: LLAMA_MODELS_DIR or .cache/llama-models/model.py"))
-    func metaQuotesAppearInMetasCode() throws {
-        guard let folder = metaFolder else { return }
+    @Test func metaQuotesAppearInMetasCode() throws {
         for marker in try markers("<!-- meta: ") {
-            let file = folder.appendingPathComponent(marker.argument)
+            let file = metaFolder.appendingPathComponent(marker.argument)
             guard FileManager.default.fileExists(atPath: file.path) else {
-                Issue.record("\(marker.place): \(file.path) does not exist")
+                Issue.record("\(marker.place): \(file.path) does not exist; run Scripts/fetch-tokenizer.sh (or set LLAMA_MODELS_DIR)")
                 continue
             }
             let shown = fencedBlock(marker.lines, openingAt: marker.index + 1)
