@@ -5,14 +5,34 @@
 
 import Foundation
 
-/// One option a command accepts.
+/// One option a command accepts, with its help: the one declaration the parser and
+/// `Help` both read.
 struct OptionSpec {
     /// The name with its dashes, e.g. `--max-tokens`.
     let name: String
-    /// Whether it takes a value (`--top-p 0.9`) or is a switch (`--stats`).
-    let takesValue: Bool
+    /// The value's placeholder in help (`N`, `TEXT`, `text|json`), or nil for a switch
+    /// (`--stats`).
+    let value: String?
+    /// What it does, for `--help`; lines after the first continue the description.
+    let help: String
     /// Whether it may appear more than once (`--stop A --stop B`).
-    var repeatable = false
+    let repeatable: Bool
+
+    /// Declares an option.
+    init(_ name: String, _ value: String?, _ help: String, repeatable: Bool = false) {
+        self.name = name
+        self.value = value
+        self.help = help
+        self.repeatable = repeatable
+    }
+
+    /// Declares an option without help text.
+    init(name: String, takesValue: Bool, repeatable: Bool = false) {
+        self.init(name, takesValue ? "VALUE" : nil, "", repeatable: repeatable)
+    }
+
+    /// Whether it takes a value (`--top-p 0.9`) or is a switch (`--stats`).
+    var takesValue: Bool { value != nil }
 }
 
 /// The parsed command line of one command: option values by name, in order of appearance.

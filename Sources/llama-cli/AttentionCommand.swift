@@ -6,12 +6,18 @@ import LlamaLoader
 import LlamaModel
 
 enum AttentionCommand {
+    static let specs = [
+        Options.model,
+        Options.prompt,
+        Options.promptTokens,
+        OptionSpec("--out", "FILE.svg", "where to write the picture (atomically; never over an input)"),
+        OptionSpec("--layer", "N", "which layer (default 0)"),
+        OptionSpec("--head", "H", "only this head (default: every head of the layer)"),
+        Options.threads,
+    ]
+
     static func run(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: TracedPass.specs + [
-            OptionSpec(name: "--out", takesValue: true),
-            OptionSpec(name: "--layer", takesValue: true),
-            OptionSpec(name: "--head", takesValue: true),
-        ], command: "attention")
+        let arguments = try Arguments(tokens, specs: specs, command: "attention")
         guard let out = arguments.string("--out"), !out.isEmpty else {
             throw CLIError.usage("--out FILE.svg is needed", command: "attention")
         }

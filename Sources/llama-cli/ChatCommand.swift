@@ -73,12 +73,26 @@ final class ChatLoop {
 }
 
 enum ChatCommand {
-    static let specs = GenerationOptions.specs + [
-        OptionSpec(name: "--system", takesValue: true),
-        OptionSpec(name: "--tools", takesValue: true),
-        OptionSpec(name: "--format", takesValue: true),
-        OptionSpec(name: "--prompt-cache", takesValue: true),
-    ]
+    static let specs = [
+        Options.model,
+        Options.system,
+        OptionSpec("--tools", "FILE", """
+            tools the model may call (Llama 3.1): a JSON array of
+            definitions {"name", "description", "parameters": JSON schema}
+            and built-in names ("brave_search", "wolfram_alpha",
+            "code_interpreter"). A reply that calls one is shown as
+            [tool call NAME ARGS]; send the result with /tool TEXT
+            """),
+        OptionSpec("--format", "text|json", """
+            text: replies as they stream (default); json: one line per
+            token, {"tool_call": {"name", "arguments"}} for a call, then
+            {"stats": {...}} after each reply
+            """),
+        OptionSpec("--prompt-cache", "FILE", """
+            resume after the opening messages saved in FILE, or, when
+            FILE does not exist, save them there after the first reply
+            """),
+    ] + GenerationOptions.specs
 
     static func run(_ tokens: [String]) throws {
         let arguments = try Arguments(tokens, specs: specs, command: "chat")

@@ -5,16 +5,26 @@ import LlamaModel
 import LlamaTokenizer
 
 enum GenerateCommand {
-    static let specs = GenerationOptions.specs + [
-        OptionSpec(name: "--prompt", takesValue: true),
-        OptionSpec(name: "--prompt-file", takesValue: true),
-        OptionSpec(name: "--prompt-tokens", takesValue: true),
-        OptionSpec(name: "--chat", takesValue: false),
-        OptionSpec(name: "--system", takesValue: true),
-        OptionSpec(name: "--format", takesValue: true),
-        OptionSpec(name: "--logprobs", takesValue: true),
-        OptionSpec(name: "--stats", takesValue: false),
-        OptionSpec(name: "--prompt-cache", takesValue: true),
+    static let specs = [
+        Options.model,
+        Options.prompt,
+        OptionSpec("--prompt-file", "FILE", "read the prompt from FILE ('-' for stdin; at most 64 MiB)"),
+        Options.promptTokens,
+        OptionSpec("--chat", nil, "wrap the prompt as a user message in the model's chat format"),
+        OptionSpec("--system", "TEXT", "with --chat: a system message first"),
+    ] + GenerationOptions.specs + [
+        OptionSpec("--format", "text|json", """
+            text: the continuation as it streams (default);
+            json: one line per token {"id": 791, "text": "The"},
+            then {"stats": {...}}
+            """),
+        OptionSpec("--logprobs", "N", "json: each token's log-probability and the N most likely"),
+        OptionSpec("--stats", nil, "text: print token counts and speeds to stderr"),
+        OptionSpec("--prompt-cache", "FILE", """
+            resume after the prompt state saved in FILE (the prompt must
+            start with its tokens), or, when FILE does not exist, save the
+            prompt's state there for the next run
+            """),
     ]
 
     enum Format: String { case text, json }

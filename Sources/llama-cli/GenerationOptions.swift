@@ -4,19 +4,18 @@
 import LlamaModel
 
 enum GenerationOptions {
-    /// The options every generating command accepts.
+    /// The sampling, stopping and loading options every generating command accepts.
     static let specs: [OptionSpec] = [
-        OptionSpec(name: "--model", takesValue: true),
-        OptionSpec(name: "--max-tokens", takesValue: true),
-        OptionSpec(name: "--temperature", takesValue: true),
-        OptionSpec(name: "--top-p", takesValue: true),
-        OptionSpec(name: "--top-k", takesValue: true),
-        OptionSpec(name: "--min-p", takesValue: true),
-        OptionSpec(name: "--repeat-penalty", takesValue: true),
-        OptionSpec(name: "--seed", takesValue: true),
-        OptionSpec(name: "--stop", takesValue: true, repeatable: true),
-        OptionSpec(name: "--threads", takesValue: true),
-        OptionSpec(name: "--context", takesValue: true),
+        OptionSpec("--max-tokens", "N", "the most tokens to generate (default 256)"),
+        OptionSpec("--temperature", "T", "0 = greedy, always the most likely token (default 0.6)"),
+        OptionSpec("--top-p", "P", "keep the most likely tokens up to mass P (default 0.9)"),
+        OptionSpec("--top-k", "K", "keep only the K most likely tokens (default: off)"),
+        OptionSpec("--min-p", "P", "drop tokens below P x the best one's probability (default: off)"),
+        OptionSpec("--repeat-penalty", "R", "penalize the last 64 tokens, CTRL-style (default 1 = off)"),
+        OptionSpec("--seed", "N", "make sampling repeat exactly"),
+        OptionSpec("--stop", "STRING", "stop when the text contains STRING (repeatable)", repeatable: true),
+        Options.threads,
+        OptionSpec("--context", "N", "KV cache positions, prompt plus output (default 8192)"),
     ]
 
     /// The sampling and stopping parameters, checked.

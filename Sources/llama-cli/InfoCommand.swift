@@ -6,11 +6,13 @@ import LlamaLoader
 import LlamaTensor
 
 enum InfoCommand {
+    static let specs = [
+        Options.model,
+        OptionSpec("--format", "text|json", "default text"),
+    ]
+
     static func run(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: [
-            OptionSpec(name: "--model", takesValue: true),
-            OptionSpec(name: "--format", takesValue: true),
-        ], command: "info")
+        let arguments = try Arguments(tokens, specs: specs, command: "info")
         let format = arguments.string("--format") ?? "text"
         guard format == "text" || format == "json" else {
             throw CLIError.usage("--format expects text or json, found '\(format)'", command: "info")

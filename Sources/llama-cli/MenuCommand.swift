@@ -24,8 +24,10 @@ enum MenuCommand {
     /// Menu choices 2, 3, ... pick the presets in order.
     static let presetNumbers = Dictionary(uniqueKeysWithValues: presets.indices.map { (String($0 + 2), $0) })
 
+    static let specs = [Options.model] + GenerationOptions.specs
+
     static func run(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: GenerationOptions.specs, command: "menu")
+        let arguments = try Arguments(tokens, specs: specs, command: "menu")
         let parameters = try GenerationOptions.parameters(arguments)
         let llama = try loadModel(arguments, options: try GenerationOptions.loadOptions(arguments))
         let interactive = Terminal.stdinIsTerminal

@@ -5,15 +5,24 @@ import Foundation
 import LlamaModel
 
 enum PerplexityCommand {
+    static let specs = [
+        Options.model,
+        OptionSpec("--text-file", "FILE", """
+            the text (tokenized as a prompt, <|begin_of_text|> first if the
+            model adds one)
+            """),
+        OptionSpec("--tokens", "IDS", "the text as token ids, comma-separated"),
+        OptionSpec("--window", "N", "tokens per window (default 512)"),
+        OptionSpec("--format", "text|json", """
+            text: one line (default); json: one line per scored token
+            {"position", "id", "logprob", "best", "best_logprob"}, then
+            {"perplexity": {...}}
+            """),
+        Options.threads,
+    ]
+
     static func run(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: [
-            OptionSpec(name: "--model", takesValue: true),
-            OptionSpec(name: "--text-file", takesValue: true),
-            OptionSpec(name: "--tokens", takesValue: true),
-            OptionSpec(name: "--window", takesValue: true),
-            OptionSpec(name: "--threads", takesValue: true),
-            OptionSpec(name: "--format", takesValue: true),
-        ], command: "perplexity")
+        let arguments = try Arguments(tokens, specs: specs, command: "perplexity")
         let format = arguments.string("--format") ?? "text"
         guard format == "text" || format == "json" else {
             throw CLIError.usage("--format expects text or json, found '\(format)'", command: "perplexity")

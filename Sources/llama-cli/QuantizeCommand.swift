@@ -6,12 +6,14 @@ import LlamaLoader
 import LlamaModel
 
 enum QuantizeCommand {
+    static let specs = [
+        Options.model,
+        OptionSpec("--out", "FILE.gguf", "where to write (default: <model name>-<type>.gguf here)"),
+        OptionSpec("--type", "TYPE", "q8_0 (default), q4_0, q4_1 or bf16"),
+    ]
+
     static func run(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: [
-            OptionSpec(name: "--model", takesValue: true),
-            OptionSpec(name: "--out", takesValue: true),
-            OptionSpec(name: "--type", takesValue: true),
-        ], command: "quantize")
+        let arguments = try Arguments(tokens, specs: specs, command: "quantize")
         let typeName = arguments.string("--type") ?? "q8_0"
         guard let type = GGUFExport.WeightType(rawValue: typeName) else {
             let names = GGUFExport.WeightType.allCases.map(\.rawValue).joined(separator: ", ")

@@ -7,17 +7,25 @@ import LlamaModel
 import LlamaTokenizer
 
 enum TokenizeCommand {
-    static let sharedSpecs = [
-        OptionSpec(name: "--tokenizer", takesValue: true),
-        OptionSpec(name: "--model", takesValue: true),
+    static let tokenizeSpecs = [
+        Options.tokenizer,
+        Options.model,
+        OptionSpec("--text", "TEXT", "the text (default: stdin)"),
+        OptionSpec("--special", nil, """
+            read special-token strings such as <|eot_id|> as those tokens
+            (default: they are plain text)
+            """),
+        OptionSpec("--bos", nil, "put <|begin_of_text|> first"),
+    ]
+
+    static let detokenizeSpecs = [
+        Options.tokenizer,
+        Options.model,
+        OptionSpec("--ids", "IDS", "comma-separated token ids (default: a JSON array on stdin)"),
     ]
 
     static func tokenize(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: sharedSpecs + [
-            OptionSpec(name: "--text", takesValue: true),
-            OptionSpec(name: "--special", takesValue: false),
-            OptionSpec(name: "--bos", takesValue: false),
-        ], command: "tokenize")
+        let arguments = try Arguments(tokens, specs: tokenizeSpecs, command: "tokenize")
         let tokenizer = try loadTokenizer(arguments)
         let text: String
         if let given = arguments.string("--text") {
@@ -33,9 +41,7 @@ enum TokenizeCommand {
     }
 
     static func detokenize(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: sharedSpecs + [
-            OptionSpec(name: "--ids", takesValue: true),
-        ], command: "detokenize")
+        let arguments = try Arguments(tokens, specs: detokenizeSpecs, command: "detokenize")
         let ids: [Int32]
         if let given = try arguments.tokenIDs("--ids") {
             ids = given

@@ -10,11 +10,17 @@ enum TraceCommand {
     /// How many of the most likely next tokens to list.
     static let topCount = 5
 
+    static let specs = [
+        Options.model,
+        Options.prompt,
+        Options.promptTokens,
+        OptionSpec("--layers", "N,N,...", "only these layers (default: all)"),
+        OptionSpec("--format", "text|json", "text: for reading (default); json: one object per line per step"),
+        Options.threads,
+    ]
+
     static func run(_ tokens: [String]) throws {
-        let arguments = try Arguments(tokens, specs: TracedPass.specs + [
-            OptionSpec(name: "--layers", takesValue: true),
-            OptionSpec(name: "--format", takesValue: true),
-        ], command: "trace")
+        let arguments = try Arguments(tokens, specs: specs, command: "trace")
         let formatName = arguments.string("--format") ?? "text"
         guard let format = Format(rawValue: formatName) else {
             throw CLIError.usage("--format expects text or json, found '\(formatName)'", command: "trace")

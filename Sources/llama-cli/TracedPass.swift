@@ -8,14 +8,6 @@ import LlamaTokenizer
 
 /// One traced forward pass over a prompt, from position 0.
 struct TracedPass {
-    /// The options both commands accept.
-    static let specs = [
-        OptionSpec(name: "--model", takesValue: true),
-        OptionSpec(name: "--prompt", takesValue: true),
-        OptionSpec(name: "--prompt-tokens", takesValue: true),
-        OptionSpec(name: "--threads", takesValue: true),
-    ]
-
     /// Every step keeps its values (the attention weights alone are heads × T² floats per
     /// layer), so the prompt is kept to what a person can read anyway.
     static let maximumTokens = 256
