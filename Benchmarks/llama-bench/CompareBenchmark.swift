@@ -39,6 +39,9 @@ enum CompareBenchmark {
         let llamaCpp: Rates?
         /// Weight bytes one decode step reads.
         let weightBytesPerToken: Int
+        /// Multiply-adds of one token's matrix products (`multiplyAddsPerToken`): with the
+        /// bytes, where the model's runs sit on the roofline.
+        let multiplyAddsPerToken: Int
         /// The best read of a 512 MB buffer over the rounds, in GB/s (`Bandwidth.ReadProbe`).
         let readBandwidthGBps: Double
 
@@ -48,6 +51,7 @@ enum CompareBenchmark {
             case promptTokens = "prompt_tokens"
             case llamaCpp = "llama_cpp"
             case weightBytesPerToken = "weight_bytes_per_token"
+            case multiplyAddsPerToken = "multiply_adds_per_token"
             case readBandwidthGBps = "read_bandwidth_gbps"
         }
 
@@ -103,8 +107,20 @@ enum CompareBenchmark {
             return Result(model: (path as NSString).lastPathComponent, weights: types.sorted().joined(separator: "+"),
                           instructionSet: InstructionSet.current.rawValue, threads: transformer.pool.threadCount,
                           promptTokens: promptTokens, steps: steps, rounds: rounds, ours: ours, llamaCpp: theirs,
-                          weightBytesPerToken: transformer.weightBytesPerToken, readBandwidthGBps: bandwidth)
+                          weightBytesPerToken: transformer.weightBytesPerToken,
+                          multiplyAddsPerToken: multiplyAddsPerToken(source.params), readBandwidthGBps: bandwidth)
         }
+    }
+
+    /// One multiply-add per weight of every matrix a token goes through: the four
+    /// attention projections and three feed-forward matrices of each layer, and the output
+    /// head (the embedding table is only looked up). Attention's own products, which grow
+    /// with the position, are left out: at the few positions measured here they are a
+    /// small fraction.
+    static func multiplyAddsPerToken(_ p: ModelParams) -> Int {
+        let queryWidth = p.nHeads * p.headDim, kvWidth = p.nKVHeads * p.headDim
+        let perLayer = 2 * p.dim * queryWidth + 2 * p.dim * kvWidth + 3 * p.dim * p.ffnHiddenDim
+        return p.nLayers * perLayer + p.vocabSize * p.dim
     }
 
     /// One run of llama.cpp's `llama-bench` (one repetition of `pp` and `tg`), its rates

@@ -63,13 +63,15 @@ enum KernelBenchmark {
 extension KernelBenchmark {
     struct ProductResult: Encodable {
         let shape: [Int]
+        /// The weights' element type (the roofline reads their bytes from it).
+        var dtype = DType.bf16.description
         let tokens: Int
         let milliseconds: Double
         let gigaMultiplyAdds: Double
         let fractionOfCompute: Double
 
         enum CodingKeys: String, CodingKey {
-            case shape, tokens, milliseconds, gigaMultiplyAdds = "gmacs", fractionOfCompute = "fraction_of_compute"
+            case shape, dtype, tokens, milliseconds, gigaMultiplyAdds = "gmacs", fractionOfCompute = "fraction_of_compute"
         }
     }
 

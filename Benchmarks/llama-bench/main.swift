@@ -5,6 +5,7 @@
 //   swift run -c release llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|q4_0|q4_1,... | both] | --model DIR|FILE.gguf] [--threads N]
 //                                          [--prompt-tokens 128] [--positions 100,4000] [--steps 8]
 //                                          [--rounds 3]
+//   swift run -c release llama-bench roofline --from kernels.json[,compare.json] --out roofline.svg
 //
 // Every speed is reported next to the machine's sustained read bandwidth (decode's roof)
 // and its peak rate of multiply-adds (prefill's roof), both measured by this same program
@@ -38,6 +39,8 @@ usage: llama-bench kernels [--threads N]
                            [--prompt-tokens N] [--steps N] [--rounds N] [--format table|json]
        llama-bench model [--shape tiny|1b|3b|8b [--type bf16|q8_0|q4_0|q4_1,... | both] | --model DIR|FILE.gguf] [--threads N]
                          [--prompt-tokens N] [--positions P,P,...] [--steps N] [--rounds N]
+       llama-bench roofline --from FILE.json[,FILE.json...] --out FILE.svg
+                         (the JSON of `kernels`, and of `compare --format json` for llama.cpp beside ours)
 
 """
 
@@ -57,7 +60,7 @@ let options: [String: String] = { (flags: [String]) in
     while !flags.isEmpty {
         let flag = flags.removeFirst()
         guard ["--threads", "--shape", "--model", "--prompt-tokens", "--positions", "--steps", "--rounds", "--type",
-                "--llama-cpp", "--format"].contains(flag) else {
+                "--llama-cpp", "--format", "--from", "--out"].contains(flag) else {
             fail("unknown option \(flag)")
         }
         guard !flags.isEmpty else { fail("\(flag) needs a value") }
@@ -151,6 +154,14 @@ do {
         } else {
             print(CompareBenchmark.table(results), terminator: "")
         }
+    case "roofline":
+        guard let list = options["--from"], let out = options["--out"] else {
+            fail("roofline needs --from FILE.json[,FILE.json...] and --out FILE.svg")
+        }
+        let files = list.split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        let picture = try Roofline(reports: try files.map { try Data(contentsOf: $0) })
+        try AtomicFileWriter.write(Data(picture.svg.utf8), to: URL(fileURLWithPath: out), protecting: files)
+        print("wrote \(out): \(picture.points.count) points")
     case "open":
         guard let path = options["--model"] else { fail("open needs --model FILE.pth") }
         print(String(decoding: try encoder.encode(try OpenBenchmark.run(path: path)), as: UTF8.self))

@@ -191,7 +191,7 @@ public struct SVGDocument {
     }
 
     /// A shape as the chapters write it: `[T, 32, 128]`.
-    public static func shape(_ dimensions: String...) -> String {
+    public static func shape(_ dimensions: [String]) -> String {
         "[" + dimensions.joined(separator: ", ") + "]"
     }
 }

@@ -28,6 +28,7 @@ enum Help {
       trace        every step of one forward pass: shapes, values, statistics
       perplexity   how well the model predicts a text, token by token
       attention    the attention weights of a layer as an SVG picture
+      picture      the documentation's diagrams as SVG: the model, attention, RoPE, ...
       help         this text, or `llama-cli help <command>`
 
     Run `llama-cli <command> --help` for a command's options.
@@ -221,6 +222,31 @@ enum Help {
 
     """
 
+    static let picture = """
+    usage: llama-cli picture NAME [--model DIR|FILE | --shape 8b] --out FILE.svg
+           llama-cli picture bpe [--tokenizer FILE | --model DIR|FILE] --text WORD --out FILE.svg
+
+    Draws one of the documentation's diagrams as a self-contained SVG file, from the
+    model's parameters and the package's own code, so the picture matches both:
+
+      model              every step of the forward pass with its weight and activation shapes
+      attention-shapes   attention's shapes: projections, GQA head groups, scores, mask,
+                         softmax, mix
+      rope               one pair rotating with position; each pair's wavelength before and
+                         after Llama 3.1's scaling, measured through the model's own RoPE
+      kv-cache           the KV cache's memory layout, keys in blocks of eight positions
+      blocks             the bytes of one block of BF16, Q8_0, Q4_0 and Q4_K
+      bpe                byte-pair merging of one word, step by step (also printed)
+
+    \(modelOption)
+      --shape 8b             Llama 3.1 8B's parameters instead of a model (model,
+                             attention-shapes, rope)
+      --tokenizer FILE       bpe: a tokenizer.model file (default: the model's tokenizer)
+      --text WORD            bpe: the word to merge (one pre-tokenizer piece, e.g. " tokenization")
+      --out FILE.svg         where to write the picture (atomically; never over an input)
+
+    """
+
     static let menu = """
     usage: llama-cli [--model DIR] [options]
 
@@ -244,6 +270,7 @@ enum Help {
         case "trace": return trace
         case "perplexity": return perplexity
         case "attention": return attention
+        case "picture": return picture
         case "menu": return menu
         default: return tool
         }

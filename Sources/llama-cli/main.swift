@@ -18,6 +18,7 @@ func runCommandLine(_ arguments: [String]) -> Int32 {
         "trace": TraceCommand.run,
         "perplexity": PerplexityCommand.run,
         "attention": AttentionCommand.run,
+        "picture": PictureCommand.run,
     ]
     var command: String? = nil
     var rest = arguments
