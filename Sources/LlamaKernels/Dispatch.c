@@ -45,16 +45,16 @@ void llk_quantized_product(llk_isa isa, llk_format format,
 
 void llk_float_product(llk_isa isa, llk_float_format format, const void *weights, size_t row_bytes,
                        size_t row_begin, size_t row_end, size_t n,
-                       const float *x_even, const float *x_odd, size_t half_width,
+                       const float *x_even, const float *x_odd, size_t row_stride,
                        size_t tokens, float *out, size_t out_stride) {
 #if defined(__x86_64__)
     switch (isa) {
     case LLK_ISA_AVX2:
-        llk_float_product_avx2(format, weights, row_bytes, row_begin, row_end, n, x_even, x_odd, half_width,
+        llk_float_product_avx2(format, weights, row_bytes, row_begin, row_end, n, x_even, x_odd, row_stride,
                                tokens, out, out_stride);
         break;
     case LLK_ISA_AVX512:
-        llk_float_product_avx512(format, weights, row_bytes, row_begin, row_end, n, x_even, x_odd, half_width,
+        llk_float_product_avx512(format, weights, row_bytes, row_begin, row_end, n, x_even, x_odd, row_stride,
                                  tokens, out, out_stride);
         break;
     default:
@@ -62,7 +62,7 @@ void llk_float_product(llk_isa isa, llk_float_format format, const void *weights
     }
 #else
     (void)isa; (void)format; (void)weights; (void)row_bytes; (void)row_begin; (void)row_end; (void)n;
-    (void)x_even; (void)x_odd; (void)half_width; (void)tokens; (void)out; (void)out_stride;
+    (void)x_even; (void)x_odd; (void)row_stride; (void)tokens; (void)out; (void)out_stride;
 #endif
 }
 

@@ -86,9 +86,9 @@ LLK_INLINE float LLK_NAME(float_finish)(llk_float_format f, __m256 acc, const ui
 
 /// R rows × T tokens (at most 4 × 4): each row's weights widened once per block for all T
 /// tokens, each output element exactly as `TiledProduct.dotOne` computes it. `xe` and `xo`
-/// are the tile's first token's halves; tokens are `half_width` floats apart.
+/// are the tile's first token's halves; tokens are `row_stride` floats apart.
 LLK_INLINE void LLK_NAME(float_tile)(llk_float_format f, int R, int T, const uint8_t *w, size_t row_bytes, size_t n,
-                                     const float *xe, const float *xo, size_t half_width,
+                                     const float *xe, const float *xo, size_t row_stride,
                                      float *out, size_t out_stride) {
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
@@ -98,7 +98,7 @@ LLK_INLINE void LLK_NAME(float_tile)(llk_float_format f, int R, int T, const uin
         __m256 we[4], wo[4];
         for (int r = 0; r < R; r++) LLK_NAME(widen_pairs)(f, w + r * row_bytes, b, &we[r], &wo[r]);
         for (int t = 0; t < T; t++) {
-            const __m256 e = _mm256_loadu_ps(xe + t * half_width + 8 * b), o = _mm256_loadu_ps(xo + t * half_width + 8 * b);
+            const __m256 e = _mm256_loadu_ps(xe + t * row_stride + 8 * b), o = _mm256_loadu_ps(xo + t * row_stride + 8 * b);
             for (int r = 0; r < R; r++)
                 acc[r][t] = _mm256_add_ps(acc[r][t], _mm256_add_ps(_mm256_mul_ps(we[r], e), _mm256_mul_ps(wo[r], o)));
         }
@@ -106,7 +106,7 @@ LLK_INLINE void LLK_NAME(float_tile)(llk_float_format f, int R, int T, const uin
     for (int r = 0; r < R; r++)
         for (int t = 0; t < T; t++)
             out[t * out_stride + r] = LLK_NAME(float_finish)(f, acc[r][t], w + r * row_bytes, n,
-                                                             xe + t * half_width, xo + t * half_width);
+                                                             xe + t * row_stride, xo + t * row_stride);
 }
 
 #if LLK_WIDE
@@ -143,7 +143,7 @@ LLK_INLINE void LLK_NAME(widen_pairs_twice)(llk_float_format f, const uint8_t *r
 /// register: every lane computes what the 256-bit tile computes for its token, so the
 /// results are the same bits.
 LLK_INLINE void LLK_NAME(float_tile_paired)(llk_float_format f, int R, int P, const uint8_t *w, size_t row_bytes,
-                                            size_t n, const float *xe, const float *xo, size_t half_width,
+                                            size_t n, const float *xe, const float *xo, size_t row_stride,
                                             float *out, size_t out_stride) {
     __m512 acc[4][4];
     for (int r = 0; r < R; r++)
@@ -153,11 +153,11 @@ LLK_INLINE void LLK_NAME(float_tile_paired)(llk_float_format f, int R, int P, co
         __m512 we[4], wo[4];
         for (int r = 0; r < R; r++) LLK_NAME(widen_pairs_twice)(f, w + r * row_bytes, b, &we[r], &wo[r]);
         for (int p = 0; p < P; p++) {
-            const float *e0 = xe + 2 * p * half_width + 8 * b, *o0 = xo + 2 * p * half_width + 8 * b;
+            const float *e0 = xe + 2 * p * row_stride + 8 * b, *o0 = xo + 2 * p * row_stride + 8 * b;
             const __m512 e = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(e0))),
-                                                                 _mm256_castps_pd(_mm256_loadu_ps(e0 + half_width)), 1));
+                                                                 _mm256_castps_pd(_mm256_loadu_ps(e0 + row_stride)), 1));
             const __m512 o = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(o0))),
-                                                                 _mm256_castps_pd(_mm256_loadu_ps(o0 + half_width)), 1));
+                                                                 _mm256_castps_pd(_mm256_loadu_ps(o0 + row_stride)), 1));
             for (int r = 0; r < R; r++)
                 acc[r][p] = _mm512_add_ps(acc[r][p], _mm512_add_ps(_mm512_mul_ps(we[r], e), _mm512_mul_ps(wo[r], o)));
         }
@@ -169,7 +169,7 @@ LLK_INLINE void LLK_NAME(float_tile_paired)(llk_float_format f, int R, int P, co
                 const __m256 half = _mm256_castpd_ps(k ? _mm512_extractf64x4_pd(lanes, 1) : _mm512_castpd512_pd256(lanes));
                 const size_t t = 2 * (size_t)p + (size_t)k;
                 out[t * out_stride + r] = LLK_NAME(float_finish)(f, half, w + r * row_bytes, n,
-                                                                 xe + t * half_width, xo + t * half_width);
+                                                                 xe + t * row_stride, xo + t * row_stride);
             }
 }
 #endif
@@ -178,7 +178,7 @@ LLK_INLINE void LLK_NAME(float_tile_paired)(llk_float_format f, int R, int P, co
 /// LLK_FLOAT_PREFILL_TOKENS, what is left over one row or one token at a time.
 LLK_INLINE void LLK_NAME(float_product)(llk_float_format f, const uint8_t *w, size_t row_bytes,
                                         size_t begin, size_t end, size_t n,
-                                        const float *xe, const float *xo, size_t half_width,
+                                        const float *xe, const float *xo, size_t row_stride,
                                         size_t tokens, float *out, size_t out_stride) {
     const int R = LLK_FLOAT_PREFILL_ROWS, T = LLK_FLOAT_PREFILL_TOKENS;
     size_t r = begin;
@@ -186,21 +186,21 @@ LLK_INLINE void LLK_NAME(float_product)(llk_float_format f, const uint8_t *w, si
         size_t t = 0;
 #if LLK_WIDE
         for (; t + T <= tokens; t += T)
-            LLK_NAME(float_tile_paired)(f, R, T / 2, w + r * row_bytes, row_bytes, n, xe + t * half_width,
-                                        xo + t * half_width, half_width, out + t * out_stride + r, out_stride);
+            LLK_NAME(float_tile_paired)(f, R, T / 2, w + r * row_bytes, row_bytes, n, xe + t * row_stride,
+                                        xo + t * row_stride, row_stride, out + t * out_stride + r, out_stride);
 #else
         for (; t + T <= tokens; t += T)
-            LLK_NAME(float_tile)(f, R, T, w + r * row_bytes, row_bytes, n, xe + t * half_width, xo + t * half_width,
-                                 half_width, out + t * out_stride + r, out_stride);
+            LLK_NAME(float_tile)(f, R, T, w + r * row_bytes, row_bytes, n, xe + t * row_stride, xo + t * row_stride,
+                                 row_stride, out + t * out_stride + r, out_stride);
 #endif
         for (; t < tokens; t++)
-            LLK_NAME(float_tile)(f, R, 1, w + r * row_bytes, row_bytes, n, xe + t * half_width, xo + t * half_width,
-                                 half_width, out + t * out_stride + r, out_stride);
+            LLK_NAME(float_tile)(f, R, 1, w + r * row_bytes, row_bytes, n, xe + t * row_stride, xo + t * row_stride,
+                                 row_stride, out + t * out_stride + r, out_stride);
     }
     for (; r < end; r++)
         for (size_t t = 0; t < tokens; t++)
-            LLK_NAME(float_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, xe + t * half_width, xo + t * half_width,
-                                 half_width, out + t * out_stride + r, out_stride);
+            LLK_NAME(float_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, xe + t * row_stride, xo + t * row_stride,
+                                 row_stride, out + t * out_stride + r, out_stride);
 }
 
 /// Decode: rows `begin ..< end` for one token, the two halves of the range side by side
@@ -229,21 +229,21 @@ LLK_INLINE void LLK_NAME(float_decode)(llk_float_format f, const uint8_t *w, siz
 
 /// The entry point of this variant: specialized per format.
 void LLK_NAME(llk_float_product)(llk_float_format f, const void *weights, size_t row_bytes, size_t begin, size_t end,
-                                 size_t n, const float *xe, const float *xo, size_t half_width,
+                                 size_t n, const float *xe, const float *xo, size_t row_stride,
                                  size_t tokens, float *out, size_t out_stride) {
     const uint8_t *w = (const uint8_t *)weights;
     switch (f) {
     case LLK_BF16:
         if (tokens == 1) LLK_NAME(float_decode)(LLK_BF16, w, row_bytes, begin, end, n, xe, xo, out);
-        else LLK_NAME(float_product)(LLK_BF16, w, row_bytes, begin, end, n, xe, xo, half_width, tokens, out, out_stride);
+        else LLK_NAME(float_product)(LLK_BF16, w, row_bytes, begin, end, n, xe, xo, row_stride, tokens, out, out_stride);
         break;
     case LLK_F16:
         if (tokens == 1) LLK_NAME(float_decode)(LLK_F16, w, row_bytes, begin, end, n, xe, xo, out);
-        else LLK_NAME(float_product)(LLK_F16, w, row_bytes, begin, end, n, xe, xo, half_width, tokens, out, out_stride);
+        else LLK_NAME(float_product)(LLK_F16, w, row_bytes, begin, end, n, xe, xo, row_stride, tokens, out, out_stride);
         break;
     case LLK_F32:
         if (tokens == 1) LLK_NAME(float_decode)(LLK_F32, w, row_bytes, begin, end, n, xe, xo, out);
-        else LLK_NAME(float_product)(LLK_F32, w, row_bytes, begin, end, n, xe, xo, half_width, tokens, out, out_stride);
+        else LLK_NAME(float_product)(LLK_F32, w, row_bytes, begin, end, n, xe, xo, row_stride, tokens, out, out_stride);
         break;
     }
 }

@@ -78,13 +78,13 @@ typedef enum {
 
 /// Rows `row_begin ..< row_end` of a bf16, f16 or f32 matrix (`row_bytes` bytes and `n`
 /// weights per row) times `tokens` rows of f32 activations split into even- and
-/// odd-indexed halves (`x_even`, `x_odd`; tokens `half_width` floats apart, the layout of
+/// odd-indexed halves (`x_even`, `x_odd`; tokens `row_stride` floats apart, the layout of
 /// `SplitActivations`): `out[t * out_stride + r] = Σ_c w[r, c] · x[t, c]`, computed exactly
 /// as the portable Swift kernels compute it (see FloatProductBody.h). Does nothing for
 /// `LLK_ISA_PORTABLE` or a variant this build lacks.
 void llk_float_product(llk_isa isa, llk_float_format format, const void *weights, size_t row_bytes,
                        size_t row_begin, size_t row_end, size_t n,
-                       const float *x_even, const float *x_odd, size_t half_width,
+                       const float *x_even, const float *x_odd, size_t row_stride,
                        size_t tokens, float *out, size_t out_stride);
 
 /// Twelve independent chains of `a = a · m + c` (a multiply and an add, as the float

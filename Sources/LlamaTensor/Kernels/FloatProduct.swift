@@ -20,10 +20,10 @@ enum FloatProduct {
         }
         let base = weights.baseAddress, isa = instructionSet.kernelISA
         let rowBytes = n * weights.dtype.blockByteSize
-        let xe = UnsafePointer(x.even), xo = UnsafePointer(x.odd), halfWidth = x.halfWidth
+        let xe = UnsafePointer(x.even), xo = UnsafePointer(x.odd), rowStride = x.rowStride
         // Prefill is long enough to split finer: threads take four chunks each in turn.
         pool.parallelFor(outFeatures, granularity: 4, chunksPerThread: tokens == 1 ? 1 : 4) { range in
-            llk_float_product(isa, format, base, rowBytes, range.lowerBound, range.upperBound, n, xe, xo, halfWidth,
+            llk_float_product(isa, format, base, rowBytes, range.lowerBound, range.upperBound, n, xe, xo, rowStride,
                               tokens, out, outFeatures)
         }
     }

@@ -24,14 +24,21 @@ package final class SplitActivations: @unchecked Sendable {
     package let width: Int
     /// The most rows `load` accepts.
     package let capacity: Int
-    /// `(width + 1) / 2`: the length of the even half (and the stride of both halves).
+    /// `(width + 1) / 2`: the length of each half.
     package let halfWidth: Int
+    /// Floats from one row's half to the next row's: `halfWidth` rounded up to whole 64-byte
+    /// lines, and to an odd number of them. A prefill tile reads the halves of eight tokens
+    /// at once; rows a multiple of 4 KiB apart (the widths of Llama's matrices) would all
+    /// fall in the same sets of a set-associative cache, which on every current x86 and ARM
+    /// core index by the address bits just above the line, and the tile would evict its own
+    /// lines. An odd number of lines between rows spreads them over every set.
+    package let rowStride: Int
     /// The number of rows currently loaded.
     package private(set) var rowCount: Int = 0
 
-    /// Row `r`'s even-indexed elements start at `even + r * halfWidth`.
+    /// Row `r`'s even-indexed elements start at `even + r * rowStride`.
     package let even: UnsafeMutablePointer<Float>
-    /// Row `r`'s odd-indexed elements start at `odd + r * halfWidth`; an odd `width`
+    /// Row `r`'s odd-indexed elements start at `odd + r * rowStride`; an odd `width`
     /// leaves the last slot of each row zero.
     package let odd: UnsafeMutablePointer<Float>
 
@@ -71,7 +78,10 @@ package final class SplitActivations: @unchecked Sendable {
         self.width = width
         self.capacity = capacity
         self.halfWidth = (width + 1) / 2
-        let n = max(1, halfWidth * capacity)
+        var lines = (halfWidth * MemoryLayout<Float>.size + 63) / 64
+        if lines % 2 == 0 { lines += 1 }
+        self.rowStride = lines * 64 / MemoryLayout<Float>.size
+        let n = max(1, rowStride * capacity)
         even = .allocate(capacity: n)
         even.initialize(repeating: 0, count: n)
         odd = .allocate(capacity: n)
@@ -132,7 +142,7 @@ package final class SplitActivations: @unchecked Sendable {
         let blocks = width / Q8_0.blockSize
         for b in 0..<blocks {
             // Block b of row r: even-indexed elements 16b..<16b+16 of the even half.
-            let e = even + r * halfWidth + b * 16, o = odd + r * halfWidth + b * 16
+            let e = even + r * rowStride + b * 16, o = odd + r * rowStride + b * 16
             var amax: Float = 0
             for i in 0..<16 { amax = max(amax, abs(e[i]), abs(o[i])) }
             let d = amax / 127
@@ -172,7 +182,7 @@ package final class SplitActivations: @unchecked Sendable {
         let pairs = width / 2
         for r in 0..<rows {
             let src = x + r * width
-            let e = even + r * halfWidth, o = odd + r * halfWidth
+            let e = even + r * rowStride, o = odd + r * rowStride
             for p in 0..<pairs {
                 e[p] = src[2 * p]
                 o[p] = src[2 * p + 1]

@@ -85,7 +85,7 @@ extension TiledProduct {
     static func streamRows(_ count: Int, _ w: UnsafeRawPointer, rowStride: Int, n: Int,
                            _ x: SplitActivations, token: Int, sums: UnsafeMutablePointer<SIMD8<Float>>,
                            out: UnsafeMutablePointer<Float>, outStride: Int) {
-        let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
+        let xe = x.even + token * x.rowStride, xo = x.odd + token * x.rowStride
         for i in 0..<count { sums[i] = SIMD8() }
         let blocks = n / 16
         var b = 0

@@ -7,7 +7,7 @@ extension TiledProduct {
     @inline(__always)
     static func tile1x4(_ w: UnsafeRawPointer, n: Int, _ x: SplitActivations, token: Int,
                         out: UnsafeMutablePointer<Float>, outStride: Int) {
-        let h = x.halfWidth
+        let h = x.rowStride
         let xe0 = x.even + token * h, xo0 = x.odd + token * h
         let xe1 = xe0 + h, xo1 = xo0 + h
         let xe2 = xe1 + h, xo2 = xo1 + h
@@ -35,7 +35,7 @@ extension TiledProduct {
     @inline(never)
     static func tile4x1(_ w: UnsafeRawPointer, rowBytes: Int, n: Int, _ x: SplitActivations,
                         token: Int, out: UnsafeMutablePointer<Float>, outStride: Int = 1) {
-        let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
+        let xe = x.even + token * x.rowStride, xo = x.odd + token * x.rowStride
         let w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         for b in 0..<(n / 16) {

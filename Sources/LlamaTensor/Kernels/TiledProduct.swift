@@ -44,7 +44,7 @@ enum TiledProduct<Format: WeightFormat> {
     @inline(__always)
     static func dotOne(_ w: UnsafeRawPointer, n: Int, _ x: SplitActivations, token: Int) -> Float {
         // doc: dot-one
-        let xe = x.even + token * x.halfWidth, xo = x.odd + token * x.halfWidth
+        let xe = x.even + token * x.rowStride, xo = x.odd + token * x.rowStride
         var acc = SIMD8<Float>()
         for b in 0..<(n / 16) {
             let p = Format.widenPairs(w, block: b)
