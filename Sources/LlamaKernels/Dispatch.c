@@ -21,18 +21,18 @@ unsigned llk_supported_isas(void) {
 void llk_quantized_product(llk_isa isa, llk_format format,
                            const void *weights, size_t row_bytes,
                            size_t row_begin, size_t row_end, size_t n,
-                           const int8_t *x, const float *x_scale_over_256, const float *x_sum,
+                           const int8_t *x, size_t x_stride, const float *x_scale_over_256, const float *x_sum,
                            const int32_t *x_corrections,
                            size_t tokens, float *out, size_t out_stride) {
 #if defined(__x86_64__)
     switch (isa) {
     case LLK_ISA_AVX2:
         llk_quantized_product_avx2(format, weights, row_bytes, row_begin, row_end, n,
-                                   x, x_scale_over_256, x_sum, x_corrections, tokens, out, out_stride);
+                                   x, x_stride, x_scale_over_256, x_sum, x_corrections, tokens, out, out_stride);
         break;
     case LLK_ISA_AVX512:
         llk_quantized_product_avx512(format, weights, row_bytes, row_begin, row_end, n,
-                                     x, x_scale_over_256, x_sum, x_corrections, tokens, out, out_stride);
+                                     x, x_stride, x_scale_over_256, x_sum, x_corrections, tokens, out, out_stride);
         break;
     default:
         break;

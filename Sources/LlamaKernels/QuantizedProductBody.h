@@ -201,7 +201,7 @@ LLK_INLINE float LLK_NAME(total)(__m256 acc, float offsets, int with_offset) {
 /// are constants where this is inlined, so the arrays live in registers.
 LLK_INLINE void LLK_NAME(tile)(llk_format f, int R, int T,
                                const uint8_t *w, size_t row_bytes, size_t blocks, size_t n,
-                               const int8_t *x, const float *xd, const float *xs,
+                               const int8_t *x, size_t xstride, const float *xd, const float *xs,
                                float *out, size_t out_stride) {
     enum { MAX_R = 4, MAX_T = 8 };
     const int upb = LLK_NAME(units_per_block)(f);
@@ -219,7 +219,7 @@ LLK_INLINE void LLK_NAME(tile)(llk_format f, int R, int T,
             LLK_NAME(unit) wu[MAX_R];
             for (int r = 0; r < R; r++) wu[r] = LLK_NAME(load_unit)(f, w + r * row_bytes + blk * bb, u);
             for (int t = 0; t < T; t++) {
-                __m256i xv = _mm256_loadu_si256((const __m256i *)(x + t * n + 32 * unit));
+                __m256i xv = _mm256_loadu_si256((const __m256i *)(x + t * xstride + 32 * unit));
                 // The activation scale times 256 (exact): `xd` holds it divided by 256.
                 float dx = xd[t * units + unit] * 256.0f;
                 for (int r = 0; r < R; r++) {
@@ -241,15 +241,15 @@ LLK_INLINE void LLK_NAME(tile)(llk_format f, int R, int T,
 /// LLK_PREFILL_TOKENS; what is left over one element at a time.
 LLK_INLINE void LLK_NAME(product)(llk_format f, const uint8_t *w, size_t row_bytes,
                                   size_t begin, size_t end, size_t n,
-                                  const int8_t *x, const float *xd, const float *xs,
+                                  const int8_t *x, size_t xstride, const float *xd, const float *xs,
                                   size_t tokens, float *out, size_t out_stride) {
     const size_t blocks = n / (32 * (size_t)LLK_NAME(units_per_block)(f)), units = n / 32;
     size_t r = begin;
     if (tokens == 1) {
         for (; r + LLK_DECODE_ROWS <= end; r += LLK_DECODE_ROWS)
-            LLK_NAME(tile)(f, LLK_DECODE_ROWS, 1, w + r * row_bytes, row_bytes, blocks, n, x, xd, xs, out + r, out_stride);
+            LLK_NAME(tile)(f, LLK_DECODE_ROWS, 1, w + r * row_bytes, row_bytes, blocks, n, x, xstride, xd, xs, out + r, out_stride);
         for (; r < end; r++)
-            LLK_NAME(tile)(f, 1, 1, w + r * row_bytes, row_bytes, blocks, n, x, xd, xs, out + r, out_stride);
+            LLK_NAME(tile)(f, 1, 1, w + r * row_bytes, row_bytes, blocks, n, x, xstride, xd, xs, out + r, out_stride);
         return;
     }
     const int R = LLK_PREFILL_ROWS, T = LLK_PREFILL_TOKENS;
@@ -257,13 +257,13 @@ LLK_INLINE void LLK_NAME(product)(llk_format f, const uint8_t *w, size_t row_byt
         size_t t = 0;
         for (; t + T <= tokens; t += T)
             LLK_NAME(tile)(f, R, T, w + r * row_bytes, row_bytes, blocks, n,
-                           x + t * n, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
+                           x + t * xstride, xstride, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
         for (; t < tokens; t++)
             LLK_NAME(tile)(f, R, 1, w + r * row_bytes, row_bytes, blocks, n,
-                           x + t * n, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
+                           x + t * xstride, xstride, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
     }
     for (; r < end; r++)
         for (size_t t = 0; t < tokens; t++)
             LLK_NAME(tile)(f, 1, 1, w + r * row_bytes, row_bytes, blocks, n,
-                           x + t * n, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
+                           x + t * xstride, xstride, xd + t * units, xs + t * units, out + t * out_stride + r, out_stride);
 }

@@ -162,7 +162,7 @@ LLK_INLINE __m512i LLK_NAME(wide_levels)(llk_format f, const uint8_t *g, int p, 
 /// R rows × T tokens (R ≤ 2, T ≤ 8) over whole rows, group by group; each output element
 /// computed exactly as in the 1 × 1 tile.
 LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w, size_t row_bytes, size_t n,
-                                    const int8_t *x, const float *xd, const float *xs, const int32_t *xc,
+                                    const int8_t *x, size_t xstride, const float *xd, const float *xs, const int32_t *xc,
                                     float *out, size_t out_stride) {
     const int shift = LLK_NAME(wide_shift)(f), withOffset = LLK_NAME(has_offset)(f);
     const size_t groupBytes = 8 * LLK_NAME(block_bytes)(f) / (size_t)LLK_NAME(units_per_block)(f);
@@ -191,9 +191,9 @@ LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w
             const __m512i spread = _mm512_add_epi32(_mm512_set1_epi32(2 * p), upper);
             const size_t at = 256 * gi + 64 * (size_t)p;
             for (int t = 0; t < T; t++) {
-                const __m512i xv = _mm512_loadu_si512((const void *)(x + t * n + at));
+                const __m512i xv = _mm512_loadu_si512((const void *)(x + t * xstride + at));
                 __m512i start = _mm512_setzero_si512();
-                if (shift) start = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(xc + t * (n / 4) + at / 4)), shift);
+                if (shift) start = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(xc + t * (xstride / 4) + at / 4)), shift);
                 for (int r = 0; r < R; r++) {
                     __m512i sum = _mm512_dpbusd_epi32(start, q[r], xv);
                     if (f == LLK_Q6_K) sum = _mm512_mullo_epi32(sum, sixteen[r]);
@@ -218,29 +218,29 @@ LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w
 /// them); what is left over one row or one token at a time.
 LLK_INLINE void LLK_NAME(wide_product)(llk_format f, const uint8_t *w, size_t row_bytes,
                                        size_t begin, size_t end, size_t n,
-                                       const int8_t *x, const float *xd, const float *xs, const int32_t *xc,
+                                       const int8_t *x, size_t xstride, const float *xd, const float *xs, const int32_t *xc,
                                        size_t tokens, float *out, size_t out_stride) {
     const size_t units = n / 32;
     size_t r = begin;
     if (tokens == 1) {
         for (; r + LLK_WIDE_DECODE_ROWS <= end; r += LLK_WIDE_DECODE_ROWS)
-            LLK_NAME(wide_tile)(f, LLK_WIDE_DECODE_ROWS, 1, w + r * row_bytes, row_bytes, n, x, xd, xs, xc, out + r, out_stride);
+            LLK_NAME(wide_tile)(f, LLK_WIDE_DECODE_ROWS, 1, w + r * row_bytes, row_bytes, n, x, xstride, xd, xs, xc, out + r, out_stride);
         for (; r < end; r++)
-            LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x, xd, xs, xc, out + r, out_stride);
+            LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x, xstride, xd, xs, xc, out + r, out_stride);
         return;
     }
     const int R = LLK_WIDE_ROWS, T = LLK_WIDE_TOKENS;
     for (; r + R <= end; r += R) {
         size_t t = 0;
         for (; t + T <= tokens; t += T)
-            LLK_NAME(wide_tile)(f, R, T, w + r * row_bytes, row_bytes, n, x + t * n, xd + t * units, xs + t * units,
-                                xc + t * (n / 4), out + t * out_stride + r, out_stride);
+            LLK_NAME(wide_tile)(f, R, T, w + r * row_bytes, row_bytes, n, x + t * xstride, xstride, xd + t * units, xs + t * units,
+                                xc + t * (xstride / 4), out + t * out_stride + r, out_stride);
         for (; t < tokens; t++)
-            LLK_NAME(wide_tile)(f, R, 1, w + r * row_bytes, row_bytes, n, x + t * n, xd + t * units, xs + t * units,
-                                xc + t * (n / 4), out + t * out_stride + r, out_stride);
+            LLK_NAME(wide_tile)(f, R, 1, w + r * row_bytes, row_bytes, n, x + t * xstride, xstride, xd + t * units, xs + t * units,
+                                xc + t * (xstride / 4), out + t * out_stride + r, out_stride);
     }
     for (; r < end; r++)
         for (size_t t = 0; t < tokens; t++)
-            LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x + t * n, xd + t * units, xs + t * units,
-                                xc + t * (n / 4), out + t * out_stride + r, out_stride);
+            LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x + t * xstride, xstride, xd + t * units, xs + t * units,
+                                xc + t * (xstride / 4), out + t * out_stride + r, out_stride);
 }

@@ -8,11 +8,11 @@
 #if defined(__x86_64__)
 void llk_quantized_product_avx2(llk_format f, const void *weights, size_t row_bytes,
                                 size_t begin, size_t end, size_t n,
-                                const int8_t *x, const float *xd, const float *xs, const int32_t *xc,
+                                const int8_t *x, size_t x_stride, const float *xd, const float *xs, const int32_t *xc,
                                 size_t tokens, float *out, size_t out_stride);
 void llk_quantized_product_avx512(llk_format f, const void *weights, size_t row_bytes,
                                   size_t begin, size_t end, size_t n,
-                                  const int8_t *x, const float *xd, const float *xs, const int32_t *xc,
+                                  const int8_t *x, size_t x_stride, const float *xd, const float *xs, const int32_t *xc,
                                   size_t tokens, float *out, size_t out_stride);
 void llk_float_product_avx2(llk_float_format f, const void *weights, size_t row_bytes, size_t begin, size_t end, size_t n,
                               const float *xe, const float *xo, size_t row_stride, size_t tokens, float *out, size_t out_stride);

@@ -51,12 +51,13 @@ unsigned llk_supported_isas(void);
 ///
 /// - `weights`: the matrix, `row_bytes` bytes per row, `n` weights per row (a multiple of
 ///   the format's block size).
-/// - `x`: `tokens` rows of `n` signed levels in -127...127, one byte each, row after row.
+/// - `x`: `tokens` rows of `n` signed levels in -127...127, one byte each, rows `x_stride`
+///   bytes apart (a multiple of 4 at least `n`; see `SplitActivations.quantizedStride`).
 /// - `x_scale_over_256`: per unit of 32 activations, its scale divided by 256 (the layout
 ///   of `SplitActivations.quantizedScales`), `n / 32` per token.
 /// - `x_sum`: per unit, its scale times the sum of its levels, `n / 32` per token.
-/// - `x_corrections`: `n / 4` per token: for each sixteen levels, minus their sum, followed
-///   by three zeros (the layout of `SplitActivations.quantizedCorrections`).
+/// - `x_corrections`: `x_stride / 4` per token: for each sixteen levels, minus their sum,
+///   followed by three zeros (the layout of `SplitActivations.quantizedCorrections`).
 ///
 /// Every output element is computed with the same operations in the same order whatever
 /// the tile that holds it, so one token alone (decode) and the same token among many
@@ -65,7 +66,7 @@ unsigned llk_supported_isas(void);
 void llk_quantized_product(llk_isa isa, llk_format format,
                            const void *weights, size_t row_bytes,
                            size_t row_begin, size_t row_end, size_t n,
-                           const int8_t *x, const float *x_scale_over_256, const float *x_sum,
+                           const int8_t *x, size_t x_stride, const float *x_scale_over_256, const float *x_sum,
                            const int32_t *x_corrections,
                            size_t tokens, float *out, size_t out_stride);
 

@@ -98,7 +98,7 @@ enum QuantizedProduct<Format: BlockFormat> {
         let xs = UnsafePointer(x.quantizedSums), xc = UnsafePointer(x.quantizedCorrections)
         pool.parallelFor(outFeatures, granularity: 4, chunksPerThread: tokens == 1 ? 1 : 4) { range in
             llk_quantized_product(isa, format, base, rowBytes, range.lowerBound, range.upperBound, n,
-                                  xq, xd, xs, xc, tokens, out, outFeatures)
+                                  xq, x.quantizedStride, xd, xs, xc, tokens, out, outFeatures)
         }
     }
 

@@ -33,6 +33,9 @@ package final class SplitActivations: @unchecked Sendable {
     /// core index by the address bits just above the line, and the tile would evict its own
     /// lines. An odd number of lines between rows spreads them over every set.
     package let rowStride: Int
+    /// Bytes from one row of `quantizedBytes` to the next: `width` rounded up to an odd
+    /// number of 64-byte lines, for the reason given at `rowStride`.
+    package let quantizedStride: Int
     /// The number of rows currently loaded.
     package private(set) var rowCount: Int = 0
 
@@ -50,12 +53,12 @@ package final class SplitActivations: @unchecked Sendable {
     /// `QuantizedProduct`.) 64-byte aligned, so every block starts on a cache line. Valid after
     /// `prepareQuantized()`.
     package let quantized: UnsafeMutablePointer<Int16>
-    /// The same levels as `quantized`, one signed byte each in element order (`width` per
-    /// row): the layout of the C kernels (`InstructionSet`), whose byte multiply-adds take
-    /// activations as bytes. Valid after `prepareQuantized()`.
+    /// The same levels as `quantized`, one signed byte each in element order, rows
+    /// `quantizedStride` bytes apart: the layout of the C kernels (`InstructionSet`), whose
+    /// byte multiply-adds take activations as bytes. Valid after `prepareQuantized()`.
     package let quantizedBytes: UnsafeMutablePointer<Int8>
     /// For every sixteen levels of `quantizedBytes`, minus their sum followed by three zeros:
-    /// `width / 4` per row. The 512-bit C loops start each integer dot product from it, so a
+    /// `quantizedStride / 4` per row. The 512-bit C loops start each integer dot product from it, so a
     /// product of levels stored shifted by k (unsigned bytes) comes out as that of the
     /// signed levels (see LlamaKernels' QuantizedProductWide.h). Valid after
     /// `prepareQuantized()`.
@@ -87,14 +90,18 @@ package final class SplitActivations: @unchecked Sendable {
         odd = .allocate(capacity: n)
         odd.initialize(repeating: 0, count: n)
         let quantizable = width % Q8_0.blockSize == 0
+        var quantizedLines = (width + 63) / 64
+        if quantizedLines % 2 == 0 { quantizedLines += 1 }
+        quantizedStride = quantizedLines * 64
         let q = quantizable ? max(1, width * capacity) : 1
+        let qBytes = quantizable ? max(1, quantizedStride * capacity) : 1
         quantized = UnsafeMutableRawPointer.allocate(byteCount: q * MemoryLayout<Int16>.stride, alignment: 64)
             .bindMemory(to: Int16.self, capacity: q)
         quantized.initialize(repeating: 0, count: q)
-        quantizedBytes = UnsafeMutableRawPointer.allocate(byteCount: q, alignment: 64)
-            .bindMemory(to: Int8.self, capacity: q)
-        quantizedBytes.initialize(repeating: 0, count: q)
-        let corrections = quantizable ? max(1, width / 4 * capacity) : 1
+        quantizedBytes = UnsafeMutableRawPointer.allocate(byteCount: qBytes, alignment: 64)
+            .bindMemory(to: Int8.self, capacity: qBytes)
+        quantizedBytes.initialize(repeating: 0, count: qBytes)
+        let corrections = quantizable ? max(1, quantizedStride / 4 * capacity) : 1
         quantizedCorrections = UnsafeMutableRawPointer.allocate(byteCount: corrections * 4, alignment: 64)
             .bindMemory(to: Int32.self, capacity: corrections)
         quantizedCorrections.initialize(repeating: 0, count: corrections)
@@ -148,7 +155,7 @@ package final class SplitActivations: @unchecked Sendable {
             let d = amax / 127
             let inverse: Float = d == 0 ? 0 : 1 / d
             let block = r * blocks + b
-            let q = quantized + block * Q8_0.blockSize, bytes = quantizedBytes + block * Q8_0.blockSize
+            let q = quantized + block * Q8_0.blockSize, bytes = quantizedBytes + r * quantizedStride + b * Q8_0.blockSize
             // Element 2j is e[j], element 2j + 1 is o[j]. Slots 8s..<8s+8 of `quantized` hold
             // the block's elements 0-7, 16-23, 8-15, 24-31 for s = 0...3: pairs (e[j], o[j])
             // from j = 0, 8, 4, 12; `quantizedBytes` holds them in element order.
@@ -165,7 +172,7 @@ package final class SplitActivations: @unchecked Sendable {
                 }
             }
             // Two sixteens per block: minus their sums, in slots 0 and 4 of eight.
-            let correction = quantizedCorrections + block * 8
+            let correction = quantizedCorrections + r * quantizedStride / 4 + b * 8
             correction[0] = Int32(-sums.first)
             correction[4] = Int32(-sums.second)
             quantizedScales[block] = d * (1 / 256)
