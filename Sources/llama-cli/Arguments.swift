@@ -26,11 +26,6 @@ struct OptionSpec {
         self.repeatable = repeatable
     }
 
-    /// Declares an option without help text.
-    init(name: String, takesValue: Bool, repeatable: Bool = false) {
-        self.init(name, takesValue ? "VALUE" : nil, "", repeatable: repeatable)
-    }
-
     /// Whether it takes a value (`--top-p 0.9`) or is a switch (`--stats`).
     var takesValue: Bool { value != nil }
 }

@@ -1,16 +1,9 @@
-// Help text for the tool and each command. Kept next to each other so the options read
-// as one reference; Documentation/16-Using-the-Library.md shows them in use.
+// Help text for the tool and each command. Kept next to each other so the commands read
+// as one reference; each option's line comes from its declaration (`OptionSpec`), the same
+// one the parser reads. Documentation/16-Using-the-Library.md shows them in use.
 
 enum Help {
     static let version = "llama-cli 0.1.0 (SwiftLlama)"
-
-    static let modelOption = """
-      --model DIR|FILE       Meta's checkpoint folder (consolidated.00.pth, params.json,
-                             tokenizer.model) or a llama GGUF file (F32, F16, BF16, Q8_0, Q4_0,
-                             Q4_1, Q5_0, Q5_1, Q4_K, Q6_K: Q4_K_M files among them).
-                             Default: $LLAMA_MODEL, else the demo model Models/demo
-                             (a tiny completion model trained on Python's docs).
-    """
 
     static let tool = """
     llama-cli: run Meta's Llama 3.x models on the CPU from the original checkpoint folder.
@@ -36,40 +29,13 @@ enum Help {
 
     """
 
-    static let generationOptions = """
-      --max-tokens N         the most tokens to generate (default 256)
-      --temperature T        0 = greedy, always the most likely token (default 0.6)
-      --top-p P              keep the most likely tokens up to mass P (default 0.9)
-      --top-k K              keep only the K most likely tokens (default: off)
-      --min-p P              drop tokens below P x the best one's probability (default: off)
-      --repeat-penalty R     penalize the last 64 tokens, CTRL-style (default 1 = off)
-      --seed N               make sampling repeat exactly
-      --stop STRING          stop when the text contains STRING (repeatable)
-      --threads N            worker threads (default: one per core)
-      --context N            KV cache positions, prompt plus output (default 8192)
-    """
-
     static let generate = """
     usage: llama-cli generate [--model DIR] (--prompt TEXT | --prompt-file FILE | --prompt-tokens IDS)
                               [options]
 
     Continues the prompt, streaming text to stdout as it is generated.
 
-    \(modelOption)
-      --prompt TEXT          the prompt text (after <|begin_of_text|>, if the model adds one)
-      --prompt-file FILE     read the prompt from FILE ('-' for stdin; at most 64 MiB)
-      --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
-      --chat                 wrap the prompt as a user message in the model's chat format
-      --system TEXT          with --chat: a system message first
-    \(generationOptions)
-      --format text|json     text: the continuation as it streams (default);
-                             json: one line per token {"id": 791, "text": "The"},
-                             then {"stats": {...}}
-      --logprobs N           json: each token's log-probability and the N most likely
-      --stats                text: print token counts and speeds to stderr
-      --prompt-cache FILE    resume after the prompt state saved in FILE (the prompt must
-                             start with its tokens), or, when FILE does not exist, save the
-                             prompt's state there for the next run
+    \(describe(GenerateCommand.specs))
 
     The demo model is a completion model: give it the start of a text, not a question.
 
@@ -85,19 +51,7 @@ enum Help {
     /tool TEXT (send a tool's output, with --tools), /help. Ctrl-C stops a reply (a second
     Ctrl-C, or one at the prompt, leaves); Ctrl-D leaves. Lines of at most 64 MiB.
 
-    \(modelOption)
-      --system TEXT          the system message
-      --tools FILE           tools the model may call (Llama 3.1): a JSON array of
-                             definitions {"name", "description", "parameters": JSON schema}
-                             and built-in names ("brave_search", "wolfram_alpha",
-                             "code_interpreter"). A reply that calls one is shown as
-                             [tool call NAME ARGS]; send the result with /tool TEXT
-      --format text|json     text: replies as they stream (default); json: one line per
-                             token, {"tool_call": {"name", "arguments"}} for a call, then
-                             {"stats": {...}} after each reply
-      --prompt-cache FILE    resume after the opening messages saved in FILE, or, when
-                             FILE does not exist, save them there after the first reply
-    \(generationOptions)
+    \(describe(ChatCommand.specs))
 
     """
 
@@ -107,12 +61,7 @@ enum Help {
     Prints the token ids of the text as a JSON array. The text is --text, else all of stdin
     (at most 64 MiB; a trailing newline from `echo` is part of it).
 
-      --tokenizer FILE       a tokenizer.model file
-    \(modelOption)
-      --text TEXT            the text (default: stdin)
-      --special              read special-token strings such as <|eot_id|> as those tokens
-                             (default: they are plain text)
-      --bos                  put <|begin_of_text|> first
+    \(describe(TokenizeCommand.tokenizeSpecs))
 
     """
 
@@ -122,9 +71,7 @@ enum Help {
     Prints the text of token ids, with nothing added. The ids are --ids 1,2,3, else a JSON
     array on stdin (at most 64 MiB).
 
-      --tokenizer FILE       a tokenizer.model file
-    \(modelOption)
-      --ids IDS              comma-separated token ids (default: a JSON array on stdin)
+    \(describe(TokenizeCommand.detokenizeSpecs))
 
     """
 
@@ -134,8 +81,7 @@ enum Help {
     Parameters and derived sizes, the parameter count, every tensor's name, type and shape,
     file sizes, and the memory the weights and the KV cache need. Reads no weights.
 
-    \(modelOption)
-      --format text|json     default text
+    \(describe(InfoCommand.specs))
 
     """
 
@@ -153,9 +99,7 @@ enum Help {
     error or Ctrl-C leaves any old file as it was. An --out that is one of the model's own
     files (by any path), or that exists and is not a regular file, is refused.
 
-    \(modelOption)
-      --out FILE.gguf        where to write (default: <model name>-<type>.gguf here)
-      --type TYPE            q8_0 (default), q4_0, q4_1 or bf16
+    \(describe(QuantizeCommand.specs))
 
     """
 
@@ -172,12 +116,7 @@ enum Help {
     -inf (in JSON as the strings "nan", "inf", "-inf"), with their count. At most 256
     prompt tokens.
 
-    \(modelOption)
-      --prompt TEXT          the prompt text (after <|begin_of_text|>, if the model adds one)
-      --prompt-tokens IDS    raw token ids, comma-separated (works without tokenizer.model)
-      --layers N,N,...       only these layers (default: all)
-      --format text|json     text: for reading (default); json: one object per line per step
-      --threads N            worker threads (default: one per core)
+    \(describe(TraceCommand.specs))
 
     """
 
@@ -191,15 +130,7 @@ enum Help {
     next token is the model's own first choice. Lower perplexity on the same text and
     tokens means better predictions: compare quantizations of one model with it.
 
-    \(modelOption)
-      --text-file FILE       the text (tokenized as a prompt, <|begin_of_text|> first if the
-                             model adds one)
-      --tokens IDS           the text as token ids, comma-separated
-      --window N             tokens per window (default 512)
-      --format text|json     text: one line (default); json: one line per scored token
-                             {"position", "id", "logprob", "best", "best_logprob"}, then
-                             {"perplexity": {...}}
-      --threads N            worker threads (default: one per core)
+    \(describe(PerplexityCommand.specs))
 
     """
 
@@ -212,13 +143,7 @@ enum Help {
     they read, labelled with the token text on both axes. One map per head in a grid, or
     one head. At most 256 prompt tokens.
 
-    \(modelOption)
-      --prompt TEXT          the prompt text (after <|begin_of_text|>, if the model adds one)
-      --prompt-tokens IDS    raw token ids, comma-separated
-      --out FILE.svg         where to write the picture (atomically; never over an input)
-      --layer N              which layer (default 0)
-      --head H               only this head (default: every head of the layer)
-      --threads N            worker threads (default: one per core)
+    \(describe(AttentionCommand.specs))
 
     """
 
@@ -238,12 +163,7 @@ enum Help {
       blocks             the bytes of one block of BF16, Q8_0, Q4_0 and Q4_K
       bpe                byte-pair merging of one word, step by step (also printed)
 
-    \(modelOption)
-      --shape 8b             Llama 3.1 8B's parameters instead of a model (model,
-                             attention-shapes, rope)
-      --tokenizer FILE       bpe: a tokenizer.model file (default: the model's tokenizer)
-      --text WORD            bpe: the word to merge (one pre-tokenizer piece, e.g. " tokenization")
-      --out FILE.svg         where to write the picture (atomically; never over an input)
+    \(describe(PictureCommand.specs))
 
     """
 
@@ -253,10 +173,25 @@ enum Help {
     An interactive menu: model metadata, predefined prompts in text-completion and chat
     mode, and prompts of your own. End of input (Ctrl-D) leaves.
 
-    \(modelOption)
-    \(generationOptions)
+    \(describe(MenuCommand.specs))
 
     """
+
+    /// The options' lines: the name and the value's placeholder, then the help from the
+    /// 26th column (on the next line when the name is longer), its further lines indented as
+    /// far.
+    static func describe(_ specs: [OptionSpec]) -> String {
+        let column = 25
+        let indent = String(repeating: " ", count: column)
+        return specs.map { spec in
+            let label = "  " + spec.name + (spec.value.map { " " + $0 } ?? "")
+            let help = spec.help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let first = label.count < column - 1
+                ? label + String(repeating: " ", count: column - label.count) + help[0]
+                : label + "\n" + indent + help[0]
+            return ([first] + help.dropFirst().map { indent + $0 }).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
 
     /// The help text of `command`, or of the tool.
     static func text(for command: String?) -> String {
