@@ -3,12 +3,12 @@
 import Foundation
 
 private let specs = [
-    OptionSpec(name: "--model", takesValue: true),
-    OptionSpec(name: "--max-tokens", takesValue: true),
-    OptionSpec(name: "--temperature", takesValue: true),
-    OptionSpec(name: "--stop", takesValue: true, repeatable: true),
-    OptionSpec(name: "--prompt-tokens", takesValue: true),
-    OptionSpec(name: "--stats", takesValue: false),
+    OptionSpec("--model", "DIR", "a model"),
+    OptionSpec("--max-tokens", "N", "a count"),
+    OptionSpec("--temperature", "T", "a number"),
+    OptionSpec("--stop", "STRING", "a repeatable string", repeatable: true),
+    OptionSpec("--prompt-tokens", "IDS", "token ids"),
+    OptionSpec("--stats", nil, "a switch"),
 ]
 
 @_cdecl("LLVMFuzzerTestOneInput")
