@@ -16,7 +16,7 @@ import LlamaTensor
 /// (llama.cpp's `tg`), with the same thread count.
 enum CompareBenchmark {
     /// One side's rates for one model.
-    struct Rates: Encodable {
+    struct Rates: Codable {
         var prefillTokensPerSecond: Double
         var decodeTokensPerSecond: Double
 
@@ -27,7 +27,7 @@ enum CompareBenchmark {
     }
 
     /// Both sides for one model.
-    struct Result: Encodable {
+    struct Result: Codable {
         let model: String
         let weights: String
         let instructionSet: String

@@ -55,28 +55,6 @@ struct Roofline {
         }
     }
 
-    private struct CompareReport: Decodable {
-        struct Rates: Decodable {
-            let prefill: Double, decode: Double
-            enum CodingKeys: String, CodingKey {
-                case prefill = "prefill_tokens_per_second", decode = "decode_tokens_per_second"
-            }
-        }
-        let model: String, weights: String
-        let promptTokens: Int
-        let ours: Rates
-        let llamaCpp: Rates?
-        let weightBytesPerToken: Int
-        let multiplyAddsPerToken: Int
-        let readBandwidthGBps: Double
-
-        enum CodingKeys: String, CodingKey {
-            case model, weights, ours, promptTokens = "prompt_tokens", llamaCpp = "llama_cpp"
-            case weightBytesPerToken = "weight_bytes_per_token", multiplyAddsPerToken = "multiply_adds_per_token"
-            case readBandwidthGBps = "read_bandwidth_gbps"
-        }
-    }
-
     /// What went wrong reading the reports.
     struct InputError: Error, CustomStringConvertible {
         let description: String
@@ -85,12 +63,12 @@ struct Roofline {
     /// Reads the reports; exactly one must be a `kernels` report (it holds the compute roof).
     init(reports: [Data]) throws {
         var kernels: KernelsReport?
-        var models: [CompareReport] = []
+        var models: [CompareBenchmark.Result] = []
         for data in reports {
             if let report = try? JSONDecoder().decode(KernelsReport.self, from: data) {
                 guard kernels == nil else { throw InputError(description: "roofline takes one kernels report") }
                 kernels = report
-            } else if let report = try? JSONDecoder().decode([CompareReport].self, from: data) {
+            } else if let report = try? JSONDecoder().decode([CompareBenchmark.Result].self, from: data) {
                 models += report
             } else {
                 throw InputError(description: "expected the JSON of `llama-bench kernels` or `llama-bench compare --format json`")
@@ -131,14 +109,14 @@ struct Roofline {
         for model in models {
             let perToken = Double(model.multiplyAddsPerToken) / Double(model.weightBytesPerToken)
             let name = model.weights
-            let sides: [(Point.Kind, String, CompareReport.Rates?)] = [(.ours, "ours", model.ours), (.llamaCpp, "llama.cpp", model.llamaCpp)]
+            let sides: [(Point.Kind, String, CompareBenchmark.Rates?)] = [(.ours, "ours", model.ours), (.llamaCpp, "llama.cpp", model.llamaCpp)]
             for (kind, side, rates) in sides {
                 guard let rates else { continue }
                 points.append(Point(kind: kind, label: "\(side) decode, \(name)", intensity: perToken,
-                                    rate: rates.decode * Double(model.multiplyAddsPerToken) / 1e9))
+                                    rate: rates.decodeTokensPerSecond * Double(model.multiplyAddsPerToken) / 1e9))
                 points.append(Point(kind: kind, label: "\(side) prefill \(model.promptTokens), \(name)",
                                     intensity: perToken * Double(model.promptTokens),
-                                    rate: rates.prefill * Double(model.multiplyAddsPerToken) / 1e9))
+                                    rate: rates.prefillTokensPerSecond * Double(model.multiplyAddsPerToken) / 1e9))
             }
         }
         self.points = points
