@@ -15,7 +15,11 @@ Then, with the llama.cpp build of Scripts/make_kquant_fixtures.py:
     llama-quantize ... q8_0.gguf Q8_0 2 ;  llama-quantize ... q4_k_m.gguf Q4_K_M 2
     llama-bench -m /tmp/bench/llama-1b-shape-q4_0.gguf -t 2 -p 64 -n 16
 
-Usage: python3 Scripts/make_bench_1b_gguf.py [OUT.gguf]
+The 8B shape (Llama 3.1 8B: dim 4096, 32 layers, FFN 14336, an output head of its own) is
+16 GB in bf16; `--shape 8b --type q4_0` (or q8_0) writes it quantized by gguf.quants
+instead, about 4.7 (or 8.5) GB, without a bf16 copy first.
+
+Usage: python3 Scripts/make_bench_1b_gguf.py [OUT.gguf] [--shape 1b|8b] [--type bf16|q8_0|q4_0]
 """
 
 import os
@@ -24,16 +28,37 @@ import sys
 import numpy as np
 import gguf
 
-DIM, LAYERS, HEADS, KV_HEADS, FFN, VOCAB = 2048, 16, 32, 8, 8192, 128256
+SHAPES = {  # dim, layers, heads, KV heads, FFN, vocab, tied embeddings
+    "1b": (2048, 16, 32, 8, 8192, 128256, True),
+    "8b": (4096, 32, 32, 8, 14336, 128256, False),
+}
+TYPES = {
+    "bf16": (gguf.GGMLQuantizationType.BF16, gguf.LlamaFileType.MOSTLY_BF16),
+    "q8_0": (gguf.GGMLQuantizationType.Q8_0, gguf.LlamaFileType.MOSTLY_Q8_0),
+    "q4_0": (gguf.GGMLQuantizationType.Q4_0, gguf.LlamaFileType.MOSTLY_Q4_0),
+}
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/bench/llama-1b-shape-bf16.gguf"
+    args = sys.argv[1:]
+
+    def option(name, default):
+        if name in args:
+            i = args.index(name)
+            value = args[i + 1]
+            del args[i:i + 2]
+            return value
+        return default
+
+    shape, kind = option("--shape", "1b"), option("--type", "bf16")
+    DIM, LAYERS, HEADS, KV_HEADS, FFN, VOCAB, TIED = SHAPES[shape]
+    QTYPE, FILE_TYPE = TYPES[kind]
+    out = args[0] if args else f"/tmp/bench/llama-{shape}-shape-{kind}.gguf"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     rng = np.random.default_rng(0x31423B)
     hd = DIM // HEADS
     w = gguf.GGUFWriter(out, "llama")
-    w.add_name("random-llama-3.2-1b-shape")
+    w.add_name(f"random-llama-{shape}-shape")
     w.add_context_length(131072)
     w.add_embedding_length(DIM)
     w.add_block_count(LAYERS)
@@ -44,14 +69,13 @@ def main():
     w.add_layer_norm_rms_eps(1e-5)
     w.add_rope_dimension_count(hd)
     w.add_vocab_size(VOCAB)
-    w.add_file_type(gguf.LlamaFileType.MOSTLY_BF16)
+    w.add_file_type(FILE_TYPE)
     w.add_tokenizer_model("none")
 
     def mat(name, rows, cols):
         x = rng.standard_normal((rows, cols), dtype=np.float32)
         x *= 0.02
-        w.add_tensor(name, gguf.quants.quantize(x, gguf.GGMLQuantizationType.BF16),
-                     raw_dtype=gguf.GGMLQuantizationType.BF16)
+        w.add_tensor(name, gguf.quants.quantize(x, QTYPE), raw_dtype=QTYPE)
 
     def norm(name):
         w.add_tensor(name, np.ones(DIM, dtype=np.float32))
@@ -69,6 +93,8 @@ def main():
         mat(p + "ffn_up.weight", FFN, DIM)
         mat(p + "ffn_down.weight", DIM, FFN)
     norm("output_norm.weight")
+    if not TIED:
+        mat("output.weight", VOCAB, DIM)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
