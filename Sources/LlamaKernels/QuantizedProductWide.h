@@ -21,8 +21,14 @@
 // token is alone (decode) or one of many (prefill), so the two agree bit for bit.
 
 #define LLK_WIDE_DECODE_ROWS 1
-#define LLK_WIDE_ROWS 2
 #define LLK_WIDE_TOKENS 4
+
+/// Rows per prefill tile: four where the format's tile fits the 32 registers (formats with
+/// one scale per unit and nothing else), two where offsets or Q6_K's sixteen-weight scales
+/// add live registers and four rows would spill them to memory.
+LLK_INLINE int LLK_NAME(wide_rows)(llk_format f) {
+    return f == LLK_Q8_0 || f == LLK_Q4_0 || f == LLK_Q5_0 ? 4 : 2;
+}
 
 /// The byte shift k of signed levels as stored (see above), as log2 k; 0 for unsigned
 /// formats, which need no correction.
@@ -159,7 +165,7 @@ LLK_INLINE __m512i LLK_NAME(wide_levels)(llk_format f, const uint8_t *g, int p, 
     return _mm512_setzero_si512();
 }
 
-/// R rows × T tokens (R ≤ 2, T ≤ 8) over whole rows, group by group; each output element
+/// R rows × T tokens (R ≤ 4, T ≤ 8) over whole rows, group by group; each output element
 /// computed exactly as in the 1 × 1 tile.
 LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w, size_t row_bytes, size_t n,
                                     const int8_t *x, size_t xstride, const float *xd, const float *xs, const int32_t *xc,
@@ -214,8 +220,9 @@ LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w
 }
 
 /// Rows `begin ..< end` on 512-bit registers: decode LLK_WIDE_DECODE_ROWS rows at a time,
-/// prefill LLK_WIDE_ROWS rows × LLK_WIDE_TOKENS tokens (the rows' levels unpacked once for
-/// them); what is left over one row or one token at a time.
+/// prefill `wide_rows` rows × LLK_WIDE_TOKENS tokens (the rows' levels unpacked once for
+/// them, each token's activations loaded once for the rows); what is left over one row or
+/// one token at a time.
 LLK_INLINE void LLK_NAME(wide_product)(llk_format f, const uint8_t *w, size_t row_bytes,
                                        size_t begin, size_t end, size_t n,
                                        const int8_t *x, size_t xstride, const float *xd, const float *xs, const int32_t *xc,
@@ -229,7 +236,7 @@ LLK_INLINE void LLK_NAME(wide_product)(llk_format f, const uint8_t *w, size_t ro
             LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x, xstride, xd, xs, xc, out + r, out_stride);
         return;
     }
-    const int R = LLK_WIDE_ROWS, T = LLK_WIDE_TOKENS;
+    const int R = LLK_NAME(wide_rows)(f), T = LLK_WIDE_TOKENS;
     for (; r + R <= end; r += R) {
         size_t t = 0;
         for (; t + T <= tokens; t += T)
