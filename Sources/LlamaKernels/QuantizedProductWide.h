@@ -10,8 +10,9 @@
 //   which multiplies unsigned bytes by signed ones, so signed levels are stored shifted by
 //   k (Q8_0: w + 128; Q4_0: the nibble itself, k = 8; Q5_0: k = 16; Q6_K: k = 32) and the dot product
 //   starts from −k · Σx instead of 0: `SplitActivations.quantizedCorrections` holds −Σx of
-//   every sixteen activations, in the lanes where each sixteen's sum begins, and a shift by
-//   log2 k makes the correction. The result is the exact integer Σ (w − k) · x, as before.
+//   every sixteen activations, spread to the lanes where each sixteen's sum begins
+//   (`spread_corrections`), and a shift by log2 k makes the correction. The result is the
+//   exact integer Σ (w − k) · x, as before.
 // - Each unit's scale times the activations' scale is one lane of an eight-lane product
 //   made once per group (eight halves widened at once, times eight activation scales), and
 //   spread over the unit's lanes with one permutation.
@@ -165,6 +166,16 @@ LLK_INLINE __m512i LLK_NAME(wide_levels)(llk_format f, const uint8_t *g, int p, 
     return _mm512_setzero_si512();
 }
 
+/// The corrections of sixty-four activations (four sixteens, one int32 each) in the lanes
+/// where each sixteen's dot product begins: lanes 0, 4, 8 and 12, the others zero. Stored
+/// one per sixteen, they take a quarter of the room they would take lane for lane, which
+/// keeps a long row's activations and corrections in the first-level cache beside the
+/// weights streaming through it.
+LLK_INLINE __m512i LLK_NAME(spread_corrections)(const int32_t *c) {
+    return _mm512_maskz_permutexvar_epi32((__mmask16)0x1111, _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0),
+                                          _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)c)));
+}
+
 /// R rows × T tokens (R ≤ 4, T ≤ 8) over whole rows, group by group; each output element
 /// computed exactly as in the 1 × 1 tile.
 LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w, size_t row_bytes, size_t n,
@@ -199,7 +210,7 @@ LLK_INLINE void LLK_NAME(wide_tile)(llk_format f, int R, int T, const uint8_t *w
             for (int t = 0; t < T; t++) {
                 const __m512i xv = _mm512_loadu_si512((const void *)(x + t * xstride + at));
                 __m512i start = _mm512_setzero_si512();
-                if (shift) start = _mm512_slli_epi32(_mm512_loadu_si512((const void *)(xc + t * (xstride / 4) + at / 4)), shift);
+                if (shift) start = _mm512_slli_epi32(LLK_NAME(spread_corrections)(xc + t * (xstride / 16) + at / 16), shift);
                 for (int r = 0; r < R; r++) {
                     __m512i sum = _mm512_dpbusd_epi32(start, q[r], xv);
                     if (f == LLK_Q6_K) sum = _mm512_mullo_epi32(sum, sixteen[r]);
@@ -241,13 +252,13 @@ LLK_INLINE void LLK_NAME(wide_product)(llk_format f, const uint8_t *w, size_t ro
         size_t t = 0;
         for (; t + T <= tokens; t += T)
             LLK_NAME(wide_tile)(f, R, T, w + r * row_bytes, row_bytes, n, x + t * xstride, xstride, xd + t * units, xs + t * units,
-                                xc + t * (xstride / 4), out + t * out_stride + r, out_stride);
+                                xc + t * (xstride / 16), out + t * out_stride + r, out_stride);
         for (; t < tokens; t++)
             LLK_NAME(wide_tile)(f, R, 1, w + r * row_bytes, row_bytes, n, x + t * xstride, xstride, xd + t * units, xs + t * units,
-                                xc + t * (xstride / 4), out + t * out_stride + r, out_stride);
+                                xc + t * (xstride / 16), out + t * out_stride + r, out_stride);
     }
     for (; r < end; r++)
         for (size_t t = 0; t < tokens; t++)
             LLK_NAME(wide_tile)(f, 1, 1, w + r * row_bytes, row_bytes, n, x + t * xstride, xstride, xd + t * units, xs + t * units,
-                                xc + t * (xstride / 4), out + t * out_stride + r, out_stride);
+                                xc + t * (xstride / 16), out + t * out_stride + r, out_stride);
 }

@@ -56,8 +56,8 @@ unsigned llk_supported_isas(void);
 /// - `x_scale_over_256`: per unit of 32 activations, its scale divided by 256 (the layout
 ///   of `SplitActivations.quantizedScales`), `n / 32` per token.
 /// - `x_sum`: per unit, its scale times the sum of its levels, `n / 32` per token.
-/// - `x_corrections`: `x_stride / 4` per token: for each sixteen levels, minus their sum,
-///   followed by three zeros (the layout of `SplitActivations.quantizedCorrections`).
+/// - `x_corrections`: `x_stride / 16` per token: for each sixteen levels, minus their sum
+///   (the layout of `SplitActivations.quantizedCorrections`).
 ///
 /// Every output element is computed with the same operations in the same order whatever
 /// the tile that holds it, so one token alone (decode) and the same token among many

@@ -57,8 +57,8 @@ package final class SplitActivations: @unchecked Sendable {
     /// `quantizedStride` bytes apart: the layout of the C kernels (`InstructionSet`), whose
     /// byte multiply-adds take activations as bytes. Valid after `prepareQuantized()`.
     package let quantizedBytes: UnsafeMutablePointer<Int8>
-    /// For every sixteen levels of `quantizedBytes`, minus their sum followed by three zeros:
-    /// `quantizedStride / 4` per row. The 512-bit C loops start each integer dot product from it, so a
+    /// For every sixteen levels of `quantizedBytes`, minus their sum: `quantizedStride / 16`
+    /// per row. The 512-bit C loops start each integer dot product from it, so a
     /// product of levels stored shifted by k (unsigned bytes) comes out as that of the
     /// signed levels (see LlamaKernels' QuantizedProductWide.h). Valid after
     /// `prepareQuantized()`.
@@ -101,7 +101,7 @@ package final class SplitActivations: @unchecked Sendable {
         quantizedBytes = UnsafeMutableRawPointer.allocate(byteCount: qBytes, alignment: 64)
             .bindMemory(to: Int8.self, capacity: qBytes)
         quantizedBytes.initialize(repeating: 0, count: qBytes)
-        let corrections = quantizable ? max(1, quantizedStride / 4 * capacity) : 1
+        let corrections = quantizable ? max(1, quantizedStride / 16 * capacity) : 1
         quantizedCorrections = UnsafeMutableRawPointer.allocate(byteCount: corrections * 4, alignment: 64)
             .bindMemory(to: Int32.self, capacity: corrections)
         quantizedCorrections.initialize(repeating: 0, count: corrections)
@@ -171,10 +171,10 @@ package final class SplitActivations: @unchecked Sendable {
                     if j < 8 { sums.first += Int(even) + Int(odd) } else { sums.second += Int(even) + Int(odd) }
                 }
             }
-            // Two sixteens per block: minus their sums, in slots 0 and 4 of eight.
-            let correction = quantizedCorrections + r * quantizedStride / 4 + b * 8
+            // Two sixteens per block: minus their sums.
+            let correction = quantizedCorrections + r * quantizedStride / 16 + b * 2
             correction[0] = Int32(-sums.first)
-            correction[4] = Int32(-sums.second)
+            correction[1] = Int32(-sums.second)
             quantizedScales[block] = d * (1 / 256)
             quantizedSums[block] = d * Float(sums.first + sums.second)
         }
