@@ -74,10 +74,18 @@ struct StreamCancellationTests {
         options.contextLength = 2048
         let llama = try Llama(model: ModelFixtures.folderURL("gqa-scaled"), options: options)
         let prompt: [Int32] = [1, 2, 3, 4]
+        // The generation waits at its second token until the stop request has arrived, so
+        // the test does not depend on which thread runs first (a slow consumer would
+        // otherwise see all 2,000 tokens made before it cancels).
+        let box = ChannelBox()
+        var parameters = greedy(2000)
+        parameters.logitProcessors = [HoldUntilStopRequested(box: box)]
+        let stream = llama.generate(promptTokens: prompt, parameters: parameters)
+        box.set(stream.channel)
         let consumer = Task { () -> (pieces: Int, summaries: [GenerationSummary]) in
             var pieces = 0
             var summaries: [GenerationSummary] = []
-            for try await event in llama.generate(promptTokens: prompt, parameters: greedy(2000)) {
+            for try await event in stream {
                 switch event {
                 case .piece:
                     pieces += 1
@@ -191,5 +199,30 @@ struct RequestOrderTests {
         #expect(secondSummary?.prefilledTokens == 0 && secondSummary?.generatedTokens == 0)
         shared.finished.wait()
         #expect(shared.firstSummary?.finishReason == .length && shared.firstSummary?.generatedTokens == 5)
+    }
+}
+
+/// The channel of a stream, handed to the generating thread once the stream exists.
+final class ChannelBox: @unchecked Sendable {
+    // @unchecked Sendable: `channel` is guarded by `lock`.
+    private let lock = NSLock()
+    private var channel: GenerationStream.Channel?
+
+    func set(_ channel: GenerationStream.Channel) { lock.withLock { self.channel = channel } }
+
+    var isStopRequested: Bool { lock.withLock { channel?.isStopRequested ?? false } }
+}
+
+/// Holds the generation at its second token until the consumer's stop request has reached
+/// the stream (at most a minute).
+struct HoldUntilStopRequested: LogitProcessor {
+    let box: ChannelBox
+    var step = 0
+
+    mutating func process(_ logits: UnsafeMutableBufferPointer<Float>, recentTokens: [Int32]) {
+        step += 1
+        guard step == 2 else { return }
+        let deadline = Date().addingTimeInterval(60)
+        while !box.isStopRequested && Date() < deadline { usleep(1000) }
     }
 }
