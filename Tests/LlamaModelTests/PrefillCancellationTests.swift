@@ -214,7 +214,9 @@ final class ChannelBox: @unchecked Sendable {
 }
 
 /// Holds the generation at its second token until the consumer's stop request has reached
-/// the stream (at most a minute).
+/// the stream. The consumer is a task on the cooperative pool, which other tests running in
+/// parallel can keep busy for minutes on a two-core machine, so the wait is long (at most
+/// ten minutes: only a stream that never passes the request on waits that long).
 struct HoldUntilStopRequested: LogitProcessor {
     let box: ChannelBox
     var step = 0
@@ -222,7 +224,7 @@ struct HoldUntilStopRequested: LogitProcessor {
     mutating func process(_ logits: UnsafeMutableBufferPointer<Float>, recentTokens: [Int32]) {
         step += 1
         guard step == 2 else { return }
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(600)
         while !box.isStopRequested && Date() < deadline { usleep(1000) }
     }
 }
