@@ -11,16 +11,17 @@ final class Conversation: @unchecked Sendable {
     /// The transformer whose KV cache this conversation fills.
     let transformer: Transformer
     /// The tokens whose keys and values are in the cache, in order.
-    var cachedTokens: [Int32] = [] {
-        didSet {
-            // Time is kept per token on average: a shorter cache keeps its share.
-            if cachedTokens.count < oldValue.count {
-                runSeconds *= oldValue.isEmpty ? 0 : Double(cachedTokens.count) / Double(oldValue.count)
-            }
-        }
-    }
+    var cachedTokens: [Int32] = []
     /// Seconds spent running the cached tokens (what a prompt cache saves).
     var runSeconds: Double = 0
+
+    /// Keeps the first `count` cached tokens and, time being kept per token on average,
+    /// their share of `runSeconds`.
+    func keepPrefix(_ count: Int) {
+        guard count < cachedTokens.count else { return }
+        runSeconds *= Double(count) / Double(cachedTokens.count)
+        cachedTokens.removeSubrange(count...)
+    }
 
     init(_ transformer: Transformer) {
         self.transformer = transformer

@@ -39,7 +39,7 @@ extension Llama {
             throw ModelError.tokenOutOfRange(id: id, vocabularySize: params.vocabSize)
         }
         return try queue.run {
-            conversation.cachedTokens = []
+            conversation.keepPrefix(0)
             defer { transformer.reset() }
             var scores: [TokenScore] = []
             scores.reserveCapacity(tokens.count)

@@ -292,7 +292,7 @@ public final class Llama: @unchecked Sendable {
         // get fresh logits).
         let reused = min(commonPrefixLength(conversation.cachedTokens, promptTokens), promptTokens.count - 1)
         let prefillStart = DispatchTime.now().uptimeNanoseconds
-        conversation.cachedTokens = Array(promptTokens[..<reused])
+        conversation.keepPrefix(reused)
         var logits: UnsafeBufferPointer<Float>
         do {
             logits = try forwardChecked(Array(promptTokens[reused...]), startingAt: reused, in: conversation.transformer,
